@@ -1,0 +1,52 @@
+// swift-tools-version:6.0
+// jsonrpc-gateway: JSON-RPC 2.0 over a hand-rolled HTTP/1.1 server on epoll.
+import PackageDescription
+
+let package = Package(
+    name: "jsonrpc-gateway",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "gateway", targets: ["gateway"]),
+        .library(name: "HTTPServer", targets: ["HTTPServer"]),
+        .library(name: "JSONRPC", targets: ["JSONRPC"]),
+        .library(name: "JSONRPCServer", targets: ["JSONRPCServer"]),
+        .library(name: "GatewayApp", targets: ["GatewayApp"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+    ],
+    targets: [
+        // epoll, eventfd, accept4 and TCP options: what Glibc does not export to Swift.
+        .target(name: "CGatewayLinux"),
+        .target(
+            name: "GatewayPosix",
+            dependencies: ["CGatewayLinux"]
+        ),
+        // Pure HTTP/1.1: parser, serializer. No sockets, no clocks of its own.
+        .target(name: "HTTP1"),
+        .target(
+            name: "HTTPServer",
+            dependencies: ["GatewayPosix", "HTTP1", .product(name: "Logging", package: "swift-log")]
+        ),
+        // JSON-RPC 2.0 types shared by server and client. No I/O.
+        .target(name: "JSONRPC"),
+        .target(
+            name: "JSONRPCServer",
+            dependencies: ["JSONRPC", .product(name: "Logging", package: "swift-log")]
+        ),
+        .target(
+            name: "GatewayApp",
+            dependencies: [
+                "HTTPServer", "JSONRPCServer",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .executableTarget(name: "gateway", dependencies: ["GatewayApp"]),
+        .testTarget(name: "HTTP1Tests", dependencies: ["HTTP1"]),
+        .testTarget(name: "JSONRPCTests", dependencies: ["JSONRPC", "JSONRPCServer"]),
+        .testTarget(name: "GatewayEndToEndTests", dependencies: ["JSONRPC"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,36 @@
+// Wiring: the HTTP server, the JSON-RPC server and readiness, as one object a program can embed.
+import HTTP1
+import HTTPServer
+import JSONRPCServer
+import Logging
+
+/// A gateway: an `HTTPServer` answering `POST <rpcPath>` with a `JSONRPCServer`, plus the probes.
+public final class Gateway: Sendable {
+    public let server: HTTPServer
+
+    public init(
+        http: HTTPServerConfiguration, rpc: JSONRPCServer, rpcPath: String = "/rpc",
+        callTimeout: Duration = .seconds(30), readinessChecks: [ReadinessCheck] = [], logger: Logger
+    ) throws {
+        let holder = ResponderHolder()
+        server = try HTTPServer(configuration: http, responder: holder, logger: logger)
+        let readiness = Readiness(state: server.state, loops: server.loops, extra: readinessChecks)
+        holder.set(GatewayResponder(
+            rpc: rpc, rpcPath: rpcPath, callTimeout: callTimeout, maxInFlight: http.maxInFlight, readiness: readiness))
+    }
+
+    /// Binds and starts serving; returns the port.
+    public func start() throws -> Int { try server.start() }
+
+    /// Runs the shutdown sequence; blocks until done.
+    public func shutdown(_ plan: ShutdownPlan = ShutdownPlan()) -> ShutdownReport { server.shutdown(plan) }
+}
+
+/// Lets the responder be built after the server (readiness needs the server's state).
+final class ResponderHolder: HTTPResponder, @unchecked Sendable {
+    private var responder: GatewayResponder?
+    func set(_ r: GatewayResponder) { responder = r }
+    func reply(to request: HTTP1.HTTPRequest, server: HTTPServerState) -> HTTPReply {
+        responder!.reply(to: request, server: server)
+    }
+}

@@ -1,0 +1,99 @@
+// Routes: /rpc to JSON-RPC, probes, and the HTTP-level faults of DESIGN §2.
+import GatewayPosix
+import HTTP1
+import HTTPServer
+import JSONRPC
+import JSONRPCServer
+
+/// Maps requests to the JSON-RPC server and the probe endpoints.
+struct GatewayResponder: HTTPResponder {
+    let rpc: JSONRPCServer
+    let rpcPath: String
+    let callTimeout: Duration
+    let maxInFlight: Int
+    let readiness: Readiness
+
+    private static let jsonFields: HTTPFields = ["Content-Type": "application/json"]
+
+    func reply(to request: HTTPRequest, server: HTTPServerState) -> HTTPReply {
+        let head = request.head
+        let path = head.path
+        if path == rpcPath {
+            guard head.method == "POST" else { return .response(methodNotAllowed("POST")) }
+            return rpcReply(request, server: server)
+        }
+        switch path {
+        case "/healthz", "/livez":
+            guard head.method == "GET" || head.method == "HEAD" else { return .response(methodNotAllowed("GET, HEAD")) }
+            return .response(readiness.liveness())
+        case "/readyz":
+            guard head.method == "GET" || head.method == "HEAD" else { return .response(methodNotAllowed("GET, HEAD")) }
+            return .response(readiness.respond(check: nil, query: head.query))
+        default:
+            if path.hasPrefix("/readyz/") {
+                guard head.method == "GET" || head.method == "HEAD" else { return .response(methodNotAllowed("GET, HEAD")) }
+                return .response(readiness.respond(check: String(path.dropFirst("/readyz/".count)), query: head.query))
+            }
+            return .response(.text(.notFound, "no such endpoint: \(path)\n"))
+        }
+    }
+
+    private func methodNotAllowed(_ allow: String) -> HTTPResponse {
+        .text(.methodNotAllowed, "method not allowed\n", fields: ["Allow": allow])
+    }
+
+    /// `application/json` or `application/json-rpc`, parameters allowed.
+    static func isJSON(_ contentType: String?) -> Bool {
+        guard let ct = contentType else { return false }
+        let media = ct.split(separator: ";", maxSplits: 1, omittingEmptySubsequences: false)[0]
+            .trimmingCharacters(in: " \t").lowercased()
+        return media == "application/json" || media == "application/json-rpc"
+    }
+
+    private func rpcReply(_ request: HTTPRequest, server: HTTPServerState) -> HTTPReply {
+        let head = request.head
+        guard GatewayResponder.isJSON(head.fields["content-type"]) else {
+            return .response(.text(.unsupportedMediaType, "Content-Type must be application/json or application/json-rpc\n"))
+        }
+        if server.inFlightCalls >= maxInFlight {
+            var body: [UInt8] = []
+            RPCResponseWriter.failure(.serverBusy(retryAfterMs: 1000), idText: nil, into: &body)
+            return .response(HTTPResponse(
+                status: .serviceUnavailable, fields: ["Content-Type": "application/json", "Retry-After": "1"], body: body))
+        }
+        var timeout = callTimeout
+        var timeoutMs: Int? = nil
+        if let header = head.fields["rpc-timeout"] {
+            guard let ms = Int(header), ms >= 0, ms <= 86_400_000 else {
+                return .response(.text(.badRequest, "RPC-Timeout must be whole milliseconds (0...86400000)\n"))
+            }
+            if .milliseconds(ms) < timeout {
+                timeout = .milliseconds(ms)
+                timeoutMs = ms
+            }
+        }
+        let call = RPCCall(deadline: ContinuousClock.now + timeout, timeoutMs: timeoutMs ?? Int(timeout.nanoseconds / 1_000_000))
+        let rpc = self.rpc
+        let body = request.body
+        let headers = head.fields.map { (name: $0.name, value: $0.value) }
+        return .async(HTTPAsyncReply(
+            deadline: MonotonicClock.now() &+ timeout.nanoseconds,
+            work: { GatewayResponder.response(await rpc.respond(to: body, call: call, headers: headers)) },
+            onDeadline: { GatewayResponder.response(call.timeoutResponse()) },
+            onShutdown: { GatewayResponder.response(call.shutdownResponse()) }))
+    }
+
+    static func response(_ body: [UInt8]?) -> HTTPResponse {
+        guard let body else { return HTTPResponse(status: .noContent) }
+        return HTTPResponse(status: .ok, fields: jsonFields, body: body)
+    }
+}
+
+extension StringProtocol {
+    func trimmingCharacters(in set: String) -> String {
+        var s = Substring(self)
+        while let f = s.first, set.contains(f) { s = s.dropFirst() }
+        while let l = s.last, set.contains(l) { s = s.dropLast() }
+        return String(s)
+    }
+}

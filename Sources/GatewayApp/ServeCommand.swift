@@ -1,0 +1,155 @@
+// `gateway serve`: run the server until SIGTERM/SIGINT, then shut down as DESIGN §4 says.
+#if canImport(Glibc)
+import Glibc
+#endif
+import ArgumentParser
+import HTTP1
+import HTTPServer
+import JSONRPCServer
+import Logging
+
+/// Runs the gateway with the built-in `examples` service.
+public struct ServeCommand: ParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Serve JSON-RPC on POST /rpc, probes on /healthz, /livez and /readyz.",
+        discussion: "Every option can also be set by an environment variable GATEWAY_<OPTION>, e.g. GATEWAY_PORT=9000.")
+
+    /// Options that may come from `GATEWAY_<NAME>` variables.
+    static let environmentOptions = [
+        "host", "port", "event-loops", "rpc-path", "max-request-line", "max-header-bytes", "max-header-count",
+        "max-body", "header-timeout", "body-timeout", "idle-timeout", "max-connections", "max-in-flight",
+        "batch-limit", "max-json-depth", "call-timeout", "shutdown-delay", "drain-timeout", "cancel-timeout",
+        "termination-grace", "log-level",
+    ]
+
+    @Option(help: "Address to listen on (IPv4 or IPv6 literal).") var host = "127.0.0.1"
+    @Option(help: "Port to listen on; 0 picks a free one and prints it.") var port = 8080
+    @Option(help: "Event-loop threads (0: one per available CPU).") var eventLoops = 0
+    @Option(help: "Path of the JSON-RPC endpoint.") var rpcPath = "/rpc"
+    @Option(help: "Longest request line in bytes (else 414).") var maxRequestLine = 8 * 1024
+    @Option(help: "Largest header section in bytes (else 431).") var maxHeaderBytes = 16 * 1024
+    @Option(help: "Most header fields (else 431).") var maxHeaderCount = 100
+    @Option(help: "Largest request body in bytes (else 413).") var maxBody = 5 * 1024 * 1024
+    @Option(help: "Time to receive a request head.") var headerTimeout = DurationArgument(.seconds(10))
+    @Option(help: "Time to receive a request body.") var bodyTimeout = DurationArgument(.seconds(10))
+    @Option(help: "Idle keep-alive connections close after this.") var idleTimeout = DurationArgument(.seconds(60))
+    @Option(help: "Most open connections (more get 503 and close).") var maxConnections = 10_000
+    @Option(help: "Most calls in flight (more get 503 + Retry-After, -32003).") var maxInFlight = 1024
+    @Option(help: "Most requests in one batch.") var batchLimit = 1000
+    @Option(help: "Deepest JSON nesting accepted.") var maxJsonDepth = 128
+    @Option(help: "Default per-call timeout (RPC-Timeout may shorten it).") var callTimeout = DurationArgument(.seconds(30))
+    @Option(help: "After SIGTERM, keep serving this long with readiness failed.") var shutdownDelay = DurationArgument(.zero)
+    @Option(help: "Time for in-flight calls to finish once the listener is closed.") var drainTimeout = DurationArgument(.seconds(20))
+    @Option(help: "Time for cancelled calls to answer after the drain.") var cancelTimeout = DurationArgument(.seconds(5))
+    @Option(help: "The pod's terminationGracePeriodSeconds: delay + drain + cancel must fit inside it.")
+    var terminationGrace = DurationArgument(.seconds(30))
+    @Option(help: "trace, debug, info, notice, warning, error or critical.") var logLevel = "info"
+
+    public init() {}
+
+    public func validate() throws {
+        guard (0...65535).contains(port) else { throw ValidationError("--port must be within 0...65535") }
+        guard eventLoops >= 0, eventLoops <= 256 else { throw ValidationError("--event-loops must be within 0...256") }
+        guard rpcPath.hasPrefix("/"), !["/healthz", "/livez", "/readyz"].contains(rpcPath) else {
+            throw ValidationError("--rpc-path must start with / and not be a probe path")
+        }
+        for (name, v, lo) in [
+            ("--max-request-line", maxRequestLine, 64), ("--max-header-bytes", maxHeaderBytes, 256),
+            ("--max-header-count", maxHeaderCount, 1), ("--max-body", maxBody, 0),
+            ("--max-connections", maxConnections, 1), ("--max-in-flight", maxInFlight, 1),
+            ("--batch-limit", batchLimit, 1), ("--max-json-depth", maxJsonDepth, 2),
+        ] where v < lo {
+            throw ValidationError("\(name) must be at least \(lo)")
+        }
+        guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("--log-level \(logLevel) is not a level") }
+        let budget = shutdownDelay.seconds + drainTimeout.seconds + cancelTimeout.seconds
+        let margin = max(1.0, terminationGrace.seconds * 0.05)
+        guard budget + margin <= terminationGrace.seconds else {
+            throw ValidationError(
+                "shutdown budget does not fit: --shutdown-delay \(shutdownDelay) + --drain-timeout \(drainTimeout) + "
+                    + "--cancel-timeout \(cancelTimeout) = \(budget)s, plus a margin of \(margin)s, exceeds "
+                    + "--termination-grace \(terminationGrace)")
+        }
+    }
+
+    public func run() throws {
+        // Signals are taken by sigwait on this thread: block them before any other thread exists.
+        var signals = sigset_t()
+        sigemptyset(&signals)
+        sigaddset(&signals, SIGTERM)
+        sigaddset(&signals, SIGINT)
+        pthread_sigmask(SIG_BLOCK, &signals, nil)
+        signal(SIGPIPE, SIG_IGN)
+
+        let level = Logger.Level(rawValue: logLevel) ?? .info
+        LoggingSystem.bootstrap { label in
+            var h = StreamLogHandler.standardError(label: label)
+            h.logLevel = level
+            return h
+        }
+        let logger = Logger(label: "gateway")
+
+        var http = HTTPServerConfiguration()
+        http.host = host
+        http.port = port
+        http.eventLoops = eventLoops
+        http.limits.maxRequestLineBytes = maxRequestLine
+        http.limits.maxHeaderBytes = maxHeaderBytes
+        http.limits.maxHeaderCount = maxHeaderCount
+        http.limits.maxBodyBytes = maxBody
+        http.headerTimeout = headerTimeout.duration
+        http.bodyTimeout = bodyTimeout.duration
+        http.idleTimeout = idleTimeout.duration
+        http.maxConnections = maxConnections
+        http.maxInFlight = maxInFlight
+
+        var rpcConfiguration = JSONRPCServer.Configuration()
+        rpcConfiguration.batchLimit = batchLimit
+        rpcConfiguration.maxDepth = maxJsonDepth
+        let rpc = JSONRPCServer(methods: ExamplesService.methods(), configuration: rpcConfiguration, logger: logger)
+
+        let gateway = try Gateway(
+            http: http, rpc: rpc, rpcPath: rpcPath, callTimeout: callTimeout.duration, logger: logger)
+        let port: Int
+        do {
+            port = try gateway.start()
+        } catch {
+            logger.critical("cannot start", metadata: ["error": "\(error)"])
+            throw ExitCode(3)
+        }
+        let line = "gateway listening on http://\(host.contains(":") ? "[\(host)]" : host):\(port)\n"
+        _ = line.withCString { Glibc.write(1, $0, strlen($0)) }
+
+        let plan = ShutdownPlan(
+            delay: shutdownDelay.duration, drainTimeout: drainTimeout.duration, cancelTimeout: cancelTimeout.duration)
+        var received: Int32 = 0
+        sigwait(&signals, &received)
+        logger.info("signal received", metadata: ["signal": "\(received == SIGTERM ? "SIGTERM" : "SIGINT")"])
+        let server = gateway.server
+        Thread.detach {
+            let report = server.shutdown(plan)
+            Glibc.exit(report.clean ? 0 : 1)
+        }
+        // A second signal skips to cancelling.
+        sigwait(&signals, &received)
+        logger.warning("second signal: cancelling in-flight calls now")
+        server.escalateShutdown()
+        while true { pause() }
+    }
+}
+
+/// Starts a detached POSIX thread.
+enum Thread {
+    static func detach(_ body: @escaping @Sendable () -> Void) {
+        final class Box { let body: @Sendable () -> Void; init(_ b: @escaping @Sendable () -> Void) { body = b } }
+        let box = Unmanaged.passRetained(Box(body)).toOpaque()
+        var tid = pthread_t()
+        let rc = pthread_create(&tid, nil, { arg in
+            Unmanaged<Box>.fromOpaque(arg!).takeRetainedValue().body()
+            return nil
+        }, box)
+        precondition(rc == 0, "pthread_create failed: \(rc)")
+        pthread_detach(tid)
+    }
+}

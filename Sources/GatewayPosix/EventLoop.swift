@@ -1,0 +1,215 @@
+// An event loop: one thread, one epoll selector, one queue of jobs. Each connection is owned by one loop,
+// so its state is touched by that thread only and needs no lock.
+#if canImport(Glibc)
+import Glibc
+#endif
+import Synchronization
+private import CGatewayLinux
+
+/// Something registered with a loop's selector; called on the loop thread when its descriptor is ready.
+public protocol SelectorHandler: AnyObject {
+    func handle(events: SelectorEvents)
+}
+
+/// One event-loop thread.
+///
+/// Swift tasks created with `Task(executorPreference: loop.executor)` run their jobs on this thread,
+/// between selector wake-ups, so a handler that finishes without suspending never changes thread.
+///
+/// - Important: everything not marked thread-safe must be called on the loop thread (`inLoop`).
+public final class EventLoop: @unchecked Sendable {
+    public let index: Int
+    private let selector: Selector
+    private let wakeFD: Int32
+    private static let wakeToken = UInt64.max
+
+    private var handlers: [SelectorHandler?] = []
+    private var localJobs: [UnownedJob] = []
+    private let remote = Mutex<Remote>(Remote())
+    private struct Remote: ~Copyable {
+        var jobs: [UnownedJob] = []
+        var closures: [@Sendable () -> Void] = []
+        var woken = false
+    }
+
+    nonisolated(unsafe) private var thread: pthread_t? = nil
+    private let stopping = Atomic<Bool>(false)
+    /// Bumped once per turn of the loop, for liveness checks from other threads.
+    private let turns = Atomic<UInt64>(0)
+    private let idleTurnStamp = Atomic<UInt64>(0)
+
+    /// Called on the loop thread about every `tickInterval` nanoseconds (timeouts sweep).
+    public var tick: (() -> Void)?
+    public var tickInterval: UInt64 = 50_000_000
+    private var nextTick: UInt64 = 0
+
+    /// Runs Swift tasks on this loop's thread. Thread-safe.
+    public let executor: LoopExecutor
+
+    init(index: Int) throws(SyscallError) {
+        self.index = index
+        selector = try Selector()
+        let fd = cgw_eventfd()
+        if fd < 0 {
+            selector.close()
+            throw SyscallError(function: "eventfd", errno: cgw_errno())
+        }
+        wakeFD = fd
+        executor = LoopExecutor()
+        executor.loop = self
+        try selector.register(fd: wakeFD, interest: .read, token: EventLoop.wakeToken)
+    }
+
+    /// True on this loop's own thread.
+    public var inLoop: Bool {
+        guard let thread else { return false }
+        return pthread_equal(thread, pthread_self()) != 0
+    }
+
+    /// How many times the loop has turned; a value that stops changing while work is queued means a stuck loop.
+    public var turnCount: UInt64 { turns.load(ordering: .relaxed) }
+
+    // MARK: registration (loop thread)
+
+    public func register(fd: Int32, interest: SelectorEvents, handler: SelectorHandler) throws(SyscallError) {
+        precondition(fd >= 0)
+        let i = Int(fd)
+        if i >= handlers.count { handlers.append(contentsOf: repeatElement(nil, count: i + 1 - handlers.count)) }
+        try selector.register(fd: fd, interest: interest, token: UInt64(fd))
+        handlers[i] = handler
+    }
+
+    public func reregister(fd: Int32, interest: SelectorEvents) {
+        do {
+            try selector.reregister(fd: fd, interest: interest, token: UInt64(fd))
+        } catch {
+            preconditionFailure("epoll_ctl(MOD) on a registered descriptor: \(error)")
+        }
+    }
+
+    /// Forgets `fd`; call before closing it.
+    public func deregister(fd: Int32) {
+        selector.deregister(fd: fd)
+        if Int(fd) < handlers.count { handlers[Int(fd)] = nil }
+    }
+
+    // MARK: jobs (thread-safe)
+
+    /// Runs `body` on the loop thread soon. Thread-safe.
+    public func execute(_ body: @escaping @Sendable () -> Void) {
+        let wake = remote.withLock { r -> Bool in
+            r.closures.append(body)
+            defer { r.woken = true }
+            return !r.woken
+        }
+        if wake { self.wake() }
+    }
+
+    func enqueue(_ job: UnownedJob) {
+        if inLoop {
+            localJobs.append(job)
+            return
+        }
+        let wake = remote.withLock { r -> Bool in
+            r.jobs.append(job)
+            defer { r.woken = true }
+            return !r.woken
+        }
+        if wake { self.wake() }
+    }
+
+    private func wake() {
+        var one: UInt64 = 1
+        _ = withUnsafeBytes(of: &one) { Glibc.write(wakeFD, $0.baseAddress, 8) }
+    }
+
+    /// Asks the loop to stop after its current turn. Thread-safe.
+    public func stop() {
+        stopping.store(true, ordering: .relaxed)
+        wake()
+    }
+
+    // MARK: the loop
+
+    func run() {
+        thread = pthread_self()
+        while !stopping.load(ordering: .relaxed) {
+            turns.add(1, ordering: .relaxed)
+            let now = MonotonicClock.now()
+            var timeout: Int32 = -1
+            if !localJobs.isEmpty {
+                timeout = 0
+            } else if tick != nil {
+                timeout = nextTick > now ? Int32(min((nextTick - now) / 1_000_000 + 1, 1000)) : 0
+            } else {
+                timeout = 1000
+            }
+            do {
+                try selector.wait(timeoutMs: timeout) { token, events in
+                    if token == EventLoop.wakeToken {
+                        drainWake()
+                    } else if Int(token) < handlers.count, let h = handlers[Int(token)] {
+                        h.handle(events: events)
+                    }
+                }
+            } catch {
+                preconditionFailure("epoll_wait: \(error)")
+            }
+            runJobs()
+            if let tick {
+                let t = MonotonicClock.now()
+                if t >= nextTick {
+                    nextTick = t + tickInterval
+                    tick()
+                    runJobs()
+                }
+            }
+        }
+        runJobs()
+    }
+
+    private func drainWake() {
+        var value: UInt64 = 0
+        _ = withUnsafeMutableBytes(of: &value) { Glibc.read(wakeFD, $0.baseAddress, 8) }
+    }
+
+    private func runJobs() {
+        // Bounded: jobs queued while running wait for the next turn, so I/O is never starved.
+        var rounds = 0
+        while rounds < 64 {
+            rounds += 1
+            let (jobs, closures) = remote.withLock { r -> ([UnownedJob], [@Sendable () -> Void]) in
+                r.woken = false
+                if r.jobs.isEmpty && r.closures.isEmpty { return ([], []) }
+                defer { r.jobs.removeAll(keepingCapacity: true); r.closures.removeAll(keepingCapacity: true) }
+                return (r.jobs, r.closures)
+            }
+            for c in closures { c() }
+            for j in jobs { j.runSynchronously(on: executor.asUnownedTaskExecutor()) }
+            if localJobs.isEmpty {
+                if jobs.isEmpty && closures.isEmpty { return }
+                continue
+            }
+            var local: [UnownedJob] = []
+            swap(&local, &localJobs)
+            for j in local { j.runSynchronously(on: executor.asUnownedTaskExecutor()) }
+            if localJobs.isEmpty { localJobs = local; localJobs.removeAll(keepingCapacity: true) }
+        }
+    }
+
+    func close() {
+        deregister(fd: wakeFD)
+        Posix.close(wakeFD)
+        selector.close()
+    }
+}
+
+/// The task executor of one event loop.
+public final class LoopExecutor: TaskExecutor, @unchecked Sendable {
+    // Set once in EventLoop.init before the loop is shared; the loop outlives every task it runs.
+    unowned(unsafe) var loop: EventLoop! = nil
+
+    public func enqueue(_ job: consuming ExecutorJob) {
+        loop.enqueue(UnownedJob(job))
+    }
+}

@@ -1,0 +1,50 @@
+// A fixed set of event-loop threads.
+#if canImport(Glibc)
+import Glibc
+#endif
+import Synchronization
+private import CGatewayLinux
+
+/// Starts `count` event-loop threads and stops them together.
+public final class EventLoopGroup: Sendable {
+    public let loops: [EventLoop]
+    private let threads = Mutex<[pthread_t]>([])
+
+    /// The number of CPUs this process may run on (its affinity mask), at least 1.
+    public static var availableCores: Int { Int(cgw_available_cpus()) }
+
+    public init(threads count: Int) throws(SyscallError) {
+        precondition(count > 0, "an event-loop group needs at least one loop")
+        var loops: [EventLoop] = []
+        for i in 0..<count { loops.append(try EventLoop(index: i)) }
+        self.loops = loops
+    }
+
+    /// Starts the threads; `configure` runs first on each loop's own thread.
+    public func start(configure: @escaping @Sendable (EventLoop) -> Void = { _ in }) {
+        for loop in loops {
+            let box = Unmanaged.passRetained(ThreadStart { configure(loop); loop.run() })
+            var tid = pthread_t()
+            let rc = pthread_create(&tid, nil, { arg in
+                let start = Unmanaged<ThreadStart>.fromOpaque(arg!).takeRetainedValue()
+                start.body()
+                return nil
+            }, box.toOpaque())
+            precondition(rc == 0, "pthread_create failed: \(rc)")
+            threads.withLock { $0.append(tid) }
+        }
+    }
+
+    /// Stops every loop and waits for its thread to end, then closes the selectors.
+    public func shutdown() {
+        for loop in loops { loop.stop() }
+        let ts = threads.withLock { t -> [pthread_t] in defer { t = [] }; return t }
+        for t in ts { pthread_join(t, nil) }
+        if !ts.isEmpty { for loop in loops { loop.close() } }
+    }
+}
+
+private final class ThreadStart {
+    let body: () -> Void
+    init(_ body: @escaping () -> Void) { self.body = body }
+}

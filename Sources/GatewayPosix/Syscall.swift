@@ -1,0 +1,101 @@
+// The one syscall funnel: every call that can fail goes through here, errno is captured at once,
+// EINTR is retried and EAGAIN comes back as a value.
+#if canImport(Glibc)
+import Glibc
+#endif
+private import CGatewayLinux
+
+/// The outcome of a non-blocking call that either made progress or would block.
+public enum IOResult<T> {
+    case processed(T)
+    case wouldBlock
+}
+
+/// A failed syscall: its name and the errno it set.
+public struct SyscallError: Error, CustomStringConvertible, Sendable {
+    public let function: String
+    public let errno: Int32
+
+    public var description: String {
+        "\(function) failed: \(String(cString: strerror(errno))) (errno \(errno))"
+    }
+
+    /// The peer went away (reset, broken pipe): a normal end of a connection, not our fault.
+    public var isPeerGone: Bool { errno == ECONNRESET || errno == EPIPE || errno == ETIMEDOUT }
+}
+
+@inline(__always)
+func syscall<T: FixedWidthInteger>(
+    _ function: StaticString, blocking: Bool = false, _ body: () -> T
+) throws(SyscallError) -> IOResult<T> {
+    while true {
+        let result = body()
+        if result >= 0 { return .processed(result) }
+        let err = cgw_errno()
+        if err == EINTR { continue }
+        if err == EAGAIN && !blocking { return .wouldBlock }
+        throw SyscallError(function: "\(function)", errno: err)
+    }
+}
+
+/// Low-level calls on raw descriptors, for the owners in this module and in `HTTPServer`.
+public enum Posix {
+    /// Reads into `buffer`; `.processed(0)` is end of stream.
+    public static func read(_ fd: Int32, into buffer: UnsafeMutableRawBufferPointer) throws(SyscallError) -> IOResult<Int> {
+        try syscall("read") { Glibc.read(fd, buffer.baseAddress, buffer.count) }
+    }
+
+    /// Sends without raising SIGPIPE.
+    public static func send(_ fd: Int32, _ buffer: UnsafeRawBufferPointer) throws(SyscallError) -> IOResult<Int> {
+        try syscall("send") { cgw_send(fd, buffer.baseAddress, UInt(buffer.count)) }
+    }
+
+    /// Accepts one connection, non-blocking and close-on-exec.
+    public static func accept(_ fd: Int32) throws(SyscallError) -> IOResult<Int32> {
+        try syscall("accept4") { cgw_accept4(fd) }
+    }
+
+    public static func close(_ fd: Int32) {
+        // Linux closes the descriptor even when close reports EINTR: never retry.
+        _ = Glibc.close(fd)
+    }
+
+    public static func shutdownWrite(_ fd: Int32) {
+        _ = Glibc.shutdown(fd, Int32(SHUT_WR))
+    }
+
+    public static func setNoDelay(_ fd: Int32) {
+        _ = cgw_set_nodelay(fd)
+    }
+
+    /// Raises the soft `RLIMIT_NOFILE` to the hard limit; returns the limit now in force.
+    @discardableResult
+    public static func raiseFileLimit() -> Int { Int(cgw_raise_nofile()) }
+
+    /// Opens a listening TCP socket; returns the descriptor and the bound port.
+    public static func listenTCP(host: String, port: Int, backlog: Int) throws(SyscallError) -> (fd: Int32, port: Int) {
+        var bound: Int32 = 0
+        let fd = cgw_listen_tcp(host, Int32(port), Int32(backlog), &bound)
+        if fd < 0 { throw SyscallError(function: "listen(\(host):\(port))", errno: cgw_errno()) }
+        return (fd, Int(bound))
+    }
+}
+
+/// Monotonic time in nanoseconds: the clock of deadlines and timeouts.
+public enum MonotonicClock {
+    @inline(__always)
+    public static func now() -> UInt64 {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return UInt64(ts.tv_sec) &* 1_000_000_000 &+ UInt64(ts.tv_nsec)
+    }
+}
+
+/// Wall-clock seconds since the epoch, for the `Date` header.
+public enum WallClock {
+    public static func secondsSinceEpoch() -> Int {
+        var ts = timespec()
+        clock_gettime(CLOCK_REALTIME, &ts)
+        return Int(ts.tv_sec)
+    }
+}

@@ -1,0 +1,83 @@
+// Header fields in arrival order, duplicates kept, names compared without case.
+
+/// One header or trailer field as received (name case preserved, value without surrounding whitespace).
+public struct HTTPField: Sendable, Equatable {
+    public var name: String
+    public var value: String
+
+    public init(name: String, value: String) {
+        self.name = name
+        self.value = value
+    }
+}
+
+/// An ordered list of fields.
+public struct HTTPFields: Sendable, Equatable, RandomAccessCollection, ExpressibleByDictionaryLiteral {
+    public private(set) var fields: [HTTPField]
+
+    public init(_ fields: [HTTPField] = []) { self.fields = fields }
+    public init(dictionaryLiteral elements: (String, String)...) {
+        fields = elements.map { HTTPField(name: $0.0, value: $0.1) }
+    }
+
+    public var startIndex: Int { fields.startIndex }
+    public var endIndex: Int { fields.endIndex }
+    public subscript(position: Int) -> HTTPField { fields[position] }
+
+    public mutating func append(name: String, value: String) {
+        fields.append(HTTPField(name: name, value: value))
+    }
+
+    /// The first value of `name`, compared without case.
+    public subscript(name: String) -> String? {
+        for f in fields where f.name.asciiCaseInsensitiveEquals(name) { return f.value }
+        return nil
+    }
+
+    /// Every value of `name`, in order.
+    public func values(_ name: String) -> [String] {
+        fields.filter { $0.name.asciiCaseInsensitiveEquals(name) }.map(\.value)
+    }
+
+    /// How many fields are named `name`.
+    public func count(_ name: String) -> Int {
+        fields.reduce(0) { $0 + ($1.name.asciiCaseInsensitiveEquals(name) ? 1 : 0) }
+    }
+
+    /// The comma-separated tokens of every `name` field, lower-cased, empty elements dropped.
+    public func tokens(_ name: String) -> [String] {
+        var out: [String] = []
+        for f in fields where f.name.asciiCaseInsensitiveEquals(name) {
+            for part in f.value.split(separator: ",") {
+                let t = part.trimmingASCIIWhitespace().lowercasedASCII()
+                if !t.isEmpty { out.append(t) }
+            }
+        }
+        return out
+    }
+}
+
+extension StringProtocol {
+    /// Compares ASCII letters without case; other bytes exactly.
+    public func asciiCaseInsensitiveEquals(_ other: some StringProtocol) -> Bool {
+        let a = utf8, b = other.utf8
+        guard a.count == b.count else { return false }
+        for (x, y) in zip(a, b) where x != y {
+            guard x | 0x20 == y | 0x20, (x | 0x20) >= UInt8(ascii: "a"), (x | 0x20) <= UInt8(ascii: "z") else {
+                return false
+            }
+        }
+        return true
+    }
+
+    func trimmingASCIIWhitespace() -> Substring {
+        var s = Substring(self)
+        while let f = s.utf8.first, f == 0x20 || f == 0x09 { s = s.dropFirst() }
+        while let l = s.utf8.last, l == 0x20 || l == 0x09 { s = s.dropLast() }
+        return s
+    }
+
+    func lowercasedASCII() -> String {
+        String(decoding: utf8.map { $0 >= 0x41 && $0 <= 0x5A ? $0 | 0x20 : $0 }, as: UTF8.self)
+    }
+}

@@ -1,0 +1,18 @@
+// A request the parser refuses: whose fault (always the peer's) and what to answer.
+
+/// A malformed or over-limit request. The connection must be closed after answering `status`.
+public struct HTTPParseError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// What to answer: 400, 413, 414, 431, 501 or 505.
+    public let status: HTTPStatus
+    /// Why, for logs and the response body.
+    public let reason: String
+
+    public init(_ status: HTTPStatus, _ reason: String) {
+        self.status = status
+        self.reason = reason
+    }
+
+    public var description: String { "\(status.code): \(reason)" }
+
+    static func bad(_ reason: String) -> HTTPParseError { HTTPParseError(.badRequest, reason) }
+}

@@ -1,0 +1,249 @@
+// The request line and header section (RFC 9112 §2–3, §5–6), with every smuggling shape refused.
+
+extension RequestParser {
+    static let knownMethods: Set<String> = ["GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH"]
+
+    /// Scans for the blank line ending the head; returns the index just past it, or nil for more bytes.
+    ///
+    /// Limits and byte-level faults are checked as bytes arrive, so garbage is refused without waiting for a
+    /// line end that may never come.
+    mutating func findHeadEnd() throws(HTTPParseError) -> Int? {
+        // RFC 9112 §2.2: a server SHOULD ignore at least one empty line received before the request-line.
+        if !firstLineEnded && scan == start {
+            while bufferedByteCount >= 2 && buffer[start] == Ascii.cr && buffer[start + 1] == Ascii.lf {
+                start += 2
+            }
+            scan = start
+            lineStart = start
+            if bufferedByteCount == 1 && buffer[start] == Ascii.cr { return nil }
+        }
+        let count = buffer.count
+        var i = scan
+        var inMethod = !firstLineEnded && !methodEnded
+        defer { scan = i }
+        while i < count {
+            let b = buffer[i]
+            if b == Ascii.lf {
+                if i == start || buffer[i - 1] != Ascii.cr { throw .bad("bare LF in the request head") }
+                if !firstLineEnded {
+                    if i - 1 - start > limits.maxRequestLineBytes {
+                        throw HTTPParseError(.uriTooLong, "request line longer than \(limits.maxRequestLineBytes) bytes")
+                    }
+                    firstLineEnded = true
+                    lineStart = i + 1
+                } else if i - 1 == lineStart {
+                    i += 1
+                    return i
+                } else {
+                    lineStart = i + 1
+                }
+                if i + 1 - start > limits.maxHeaderBytes {
+                    throw HTTPParseError(.headerFieldsTooLarge, "header section larger than \(limits.maxHeaderBytes) bytes")
+                }
+            } else {
+                if i > start && buffer[i - 1] == Ascii.cr { throw .bad("bare CR in the request head") }
+                if b < 0x20 && b != Ascii.cr && b != Ascii.htab || b == 0x7F {
+                    throw .bad("control character 0x\(String(b, radix: 16)) in the request head")
+                }
+                if inMethod {
+                    if b == Ascii.sp {
+                        inMethod = false
+                        methodEnded = true
+                    } else if !Ascii.isTchar(b) {
+                        throw .bad("invalid byte 0x\(String(b, radix: 16)) in the method")
+                    }
+                }
+            }
+            i += 1
+        }
+        if !firstLineEnded && count - start > limits.maxRequestLineBytes + 1 {
+            throw HTTPParseError(.uriTooLong, "request line longer than \(limits.maxRequestLineBytes) bytes")
+        }
+        if count - start > limits.maxHeaderBytes {
+            throw HTTPParseError(.headerFieldsTooLarge, "header section larger than \(limits.maxHeaderBytes) bytes")
+        }
+        return nil
+    }
+
+    /// Parses a complete head (`bytes` ends with CRLF CRLF; every line already ends in CRLF).
+    func parseHead(_ bytes: ArraySlice<UInt8>) throws(HTTPParseError) -> RequestHead {
+        var lines: [ArraySlice<UInt8>] = []
+        var s = bytes.startIndex
+        var i = s
+        let end = bytes.endIndex - 2
+        while i < end {
+            if bytes[i] == Ascii.cr {
+                lines.append(bytes[s..<i])
+                i += 2
+                s = i
+            } else {
+                i += 1
+            }
+        }
+        guard let requestLine = lines.first else { throw .bad("empty request") }
+        let (method, target, version) = try parseRequestLine(requestLine)
+
+        if lines.count - 1 > limits.maxHeaderCount {
+            throw HTTPParseError(.headerFieldsTooLarge, "more than \(limits.maxHeaderCount) header fields")
+        }
+        var fields = HTTPFields()
+        for line in lines.dropFirst() {
+            let (name, value) = try Self.parseFieldLine(line)
+            fields.append(name: name, value: value)
+        }
+        return try Self.interpret(method: method, target: target, version: version, fields: fields, limits: limits)
+    }
+
+    private func parseRequestLine(_ line: ArraySlice<UInt8>) throws(HTTPParseError) -> (String, String, HTTPVersion) {
+        let parts = line.split(separator: Ascii.sp, maxSplits: 3, omittingEmptySubsequences: false)
+        guard parts.count == 3, !parts[0].isEmpty, !parts[1].isEmpty, !parts[2].isEmpty else {
+            throw .bad("request line is not 'method SP target SP version'")
+        }
+        for b in parts[0] where !Ascii.isTchar(b) { throw .bad("invalid method") }
+        for b in parts[1] where b <= 0x20 || b >= 0x7F { throw .bad("invalid byte in the request target") }
+        let version = try Self.parseVersion(parts[2])
+        let method = String(decoding: parts[0], as: UTF8.self)
+        let target = String(decoding: parts[1], as: UTF8.self)
+        return (method, target, version)
+    }
+
+    static func parseVersion(_ v: ArraySlice<UInt8>) throws(HTTPParseError) -> HTTPVersion {
+        let a = Array(v)
+        guard a.count == 8, a[0] == UInt8(ascii: "H"), a[1] == UInt8(ascii: "T"), a[2] == UInt8(ascii: "T"),
+            a[3] == UInt8(ascii: "P"), a[4] == UInt8(ascii: "/"), a[6] == UInt8(ascii: "."),
+            (0x30...0x39).contains(a[5]), (0x30...0x39).contains(a[7])
+        else { throw .bad("malformed HTTP version") }
+        guard a[5] == UInt8(ascii: "1") else {
+            throw HTTPParseError(.versionNotSupported, "HTTP/\(a[5] - 0x30).\(a[7] - 0x30) is not supported")
+        }
+        // RFC 9110 §6.2: a higher minor version is answered as the highest we support.
+        return a[7] == UInt8(ascii: "0") ? .http1_0 : .http1_1
+    }
+
+    /// `field-name ":" OWS field-value OWS` (RFC 9112 §5); obs-fold and whitespace before the colon refused.
+    static func parseFieldLine(_ line: ArraySlice<UInt8>) throws(HTTPParseError) -> (String, String) {
+        guard let first = line.first else { throw .bad("empty field line") }
+        if first == Ascii.sp || first == Ascii.htab { throw .bad("obsolete line folding (obs-fold)") }
+        guard let colon = line.firstIndex(of: Ascii.colon) else { throw .bad("field line without a colon") }
+        let name = line[line.startIndex..<colon]
+        if name.isEmpty { throw .bad("empty field name") }
+        for b in name where !Ascii.isTchar(b) {
+            if b == Ascii.sp || b == Ascii.htab { throw .bad("whitespace between field name and colon") }
+            throw .bad("invalid byte 0x\(String(b, radix: 16)) in a field name")
+        }
+        var vs = colon + 1
+        var ve = line.endIndex
+        while vs < ve && (line[vs] == Ascii.sp || line[vs] == Ascii.htab) { vs += 1 }
+        while ve > vs && (line[ve - 1] == Ascii.sp || line[ve - 1] == Ascii.htab) { ve -= 1 }
+        let value = line[vs..<ve]
+        for b in value where (b < 0x20 && b != Ascii.htab) || b == 0x7F {
+            throw .bad("control character in a field value")
+        }
+        return (String(decoding: name, as: UTF8.self), String(decoding: value, as: UTF8.self))
+    }
+
+    /// Decides framing, keep-alive and expectations from validated fields (RFC 9112 §6.1–6.3, §9.3).
+    static func interpret(
+        method: String, target: String, version: HTTPVersion, fields: HTTPFields, limits: HTTPLimits
+    ) throws(HTTPParseError) -> RequestHead {
+        try validateTarget(target, method: method)
+
+        let hosts = fields.values("host")
+        if hosts.count > 1 { throw .bad("more than one Host field") }
+        if version == .http1_1 && hosts.isEmpty { throw .bad("HTTP/1.1 request without Host") }
+        if let host = hosts.first, !isValidHost(host) { throw .bad("invalid Host") }
+
+        var framing = BodyFraming.none
+        let teCount = fields.count("transfer-encoding")
+        let clValues = fields.values("content-length")
+        if teCount > 0 {
+            if !clValues.isEmpty { throw .bad("both Content-Length and Transfer-Encoding") }
+            if version == .http1_0 { throw .bad("Transfer-Encoding in an HTTP/1.0 request") }
+            var codings: [String] = []
+            for v in fields.values("transfer-encoding") {
+                for part in v.split(separator: ",", omittingEmptySubsequences: false) {
+                    let t = part.trimmingASCIIWhitespace()
+                    if t.isEmpty || !t.utf8.allSatisfy(Ascii.isTchar) { throw .bad("malformed Transfer-Encoding") }
+                    codings.append(t.lowercasedASCII())
+                }
+            }
+            let chunkedCount = codings.filter { $0 == "chunked" }.count
+            if chunkedCount > 1 { throw .bad("chunked applied more than once") }
+            if codings.contains(where: { $0 != "chunked" }) {
+                if chunkedCount == 1 && codings.last != "chunked" { throw .bad("chunked is not the final transfer coding") }
+                throw HTTPParseError(.notImplemented, "unsupported transfer coding")
+            }
+            framing = .chunked
+        } else if !clValues.isEmpty {
+            if clValues.count > 1 { throw .bad("more than one Content-Length field") }
+            let v = clValues[0]
+            if v.isEmpty || !v.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) { throw .bad("invalid Content-Length") }
+            let digits = v.utf8.drop(while: { $0 == 0x30 })
+            if digits.count > 15 { throw HTTPParseError(.contentTooLarge, "body exceeds \(limits.maxBodyBytes) bytes") }
+            let n = digits.reduce(0) { $0 * 10 + Int($1 - 0x30) }
+            if n > limits.maxBodyBytes { throw HTTPParseError(.contentTooLarge, "body of \(n) bytes exceeds \(limits.maxBodyBytes)") }
+            if n > 0 { framing = .length(n) }
+        }
+
+        let connection = fields.tokens("connection")
+        let keepAlive: Bool
+        if connection.contains("close") {
+            keepAlive = false
+        } else {
+            keepAlive = version == .http1_1 || connection.contains("keep-alive")
+        }
+
+        var expectsContinue = false
+        let expect = fields.tokens("expect")
+        if !expect.isEmpty {
+            guard expect == ["100-continue"] else { throw HTTPParseError(.expectationFailed, "unsupported expectation") }
+            expectsContinue = version == .http1_1 && framing != .none
+        }
+
+        if !knownMethods.contains(method) { throw HTTPParseError(.notImplemented, "method \(method) is not implemented") }
+        return RequestHead(
+            method: method, target: target, version: version, fields: fields,
+            framing: framing, expectsContinue: expectsContinue, keepAlive: keepAlive)
+    }
+
+    /// origin-form, absolute-form, authority-form (CONNECT only) or asterisk-form (OPTIONS only).
+    static func validateTarget(_ target: String, method: String) throws(HTTPParseError) {
+        let u = target.utf8
+        if u.first == UInt8(ascii: "/") {
+            // "//x" would read as a network-path reference; an origin-form path never starts that way in practice.
+            return
+        }
+        if target == "*" {
+            if method != "OPTIONS" { throw .bad("asterisk-form target outside OPTIONS") }
+            return
+        }
+        if method == "CONNECT" { return }
+        let lower = target.lowercasedASCII()
+        if lower.hasPrefix("http://") || lower.hasPrefix("https://") {
+            let rest = target.drop(while: { $0 != ":" }).dropFirst(3)
+            let authority = rest.prefix(while: { $0 != "/" && $0 != "?" && $0 != "#" })
+            if authority.isEmpty || !isValidHost(String(authority)) { throw .bad("invalid authority in an absolute-form target") }
+            return
+        }
+        throw .bad("request target is not origin-form or absolute-form")
+    }
+
+    /// `uri-host [":" port]`: reg-name, IPv4 or an IP literal in brackets.
+    static func isValidHost(_ host: String) -> Bool {
+        for b in host.utf8 {
+            switch b {
+            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
+                UInt8(ascii: "0")...UInt8(ascii: "9"):
+                continue
+            case UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"), UInt8(ascii: ":"),
+                UInt8(ascii: "["), UInt8(ascii: "]"), UInt8(ascii: "%"), UInt8(ascii: "!"), UInt8(ascii: "$"),
+                UInt8(ascii: "&"), UInt8(ascii: "'"), UInt8(ascii: "("), UInt8(ascii: ")"), UInt8(ascii: "*"),
+                UInt8(ascii: "+"), UInt8(ascii: ";"), UInt8(ascii: "="):
+                continue
+            default:
+                return false
+            }
+        }
+        return true
+    }
+}

@@ -1,0 +1,344 @@
+// One client connection: reads requests, answers them in order, closes cleanly. Owned by one loop.
+import GatewayPosix
+import HTTP1
+
+/// A request handed to async work, waiting for its answer.
+final class InFlightCall {
+    let reply: HTTPAsyncReply
+    let keepAlive: Bool
+    let headOnly: Bool
+    let version: HTTPVersion
+    var task: Task<Void, Never>?
+    var answered = false
+
+    init(reply: HTTPAsyncReply, keepAlive: Bool, headOnly: Bool, version: HTTPVersion) {
+        self.reply = reply
+        self.keepAlive = keepAlive
+        self.headOnly = headOnly
+        self.version = version
+    }
+}
+
+/// Sends a loop-confined reference into a task that runs on the same loop.
+struct LoopBound<T: AnyObject>: @unchecked Sendable {
+    let value: T
+}
+
+/// A client connection, touched only on its loop's thread.
+///
+/// Requests are answered one at a time and in order: while one is in flight, later (pipelined) requests
+/// stay in the parser's buffer. Every fault in framing answers once with `Connection: close` and closes.
+final class Connection: SelectorHandler {
+    enum Timer { case idle, header, body, call, linger }
+
+    let fd: Int32
+    let context: LoopContext
+    var index = -1
+    var parser: RequestParser
+    var out: [UInt8] = []
+    var written = 0
+    var interest: SelectorEvents = [.read, .readHangup]
+    var call: InFlightCall?
+    var timer = Timer.idle
+    var deadline: UInt64
+    var closeAfterFlush = false
+    var peerClosed = false
+    var closed = false
+    var servedRequests = 0
+
+    var core: ServerCore { context.core }
+
+    init(fd: Int32, context: LoopContext, now: UInt64) {
+        self.fd = fd
+        self.context = context
+        parser = RequestParser(limits: context.core.configuration.limits)
+        deadline = now &+ context.core.idleTimeoutNs
+    }
+
+    deinit { assert(closed, "connection \(fd) deinitialised while open") }
+
+    // MARK: events
+
+    func handle(events: SelectorEvents) {
+        if closed { return }
+        if events.contains(.error) {
+            abort(cut: false)
+            return
+        }
+        if events.contains(.read) || events.contains(.readHangup) || events.contains(.hangup) {
+            readAvailable()
+        }
+        if !closed && events.contains(.write) {
+            flush()
+        }
+    }
+
+    private func readAvailable() {
+        var sawEOF = false
+        let buffer = context.readBuffer
+        while true {
+            do {
+                switch try Posix.read(fd, into: buffer) {
+                case .wouldBlock:
+                    break
+                case .processed(0):
+                    sawEOF = true
+                case .processed(let n):
+                    if timer != .linger { parser.feed(UnsafeRawBufferPointer(rebasing: buffer[0..<n])) }
+                    if n == buffer.count && parser.bufferedByteCount < 1 << 20 { continue }
+                }
+            } catch {
+                abort(cut: false)
+                return
+            }
+            break
+        }
+        if timer == .linger {
+            if sawEOF { finalClose() }
+            return
+        }
+        processInput()
+        if sawEOF && !closed { peerDidClose() }
+    }
+
+    /// The peer sent FIN: it will send nothing more, and may or may not still read.
+    private func peerDidClose() {
+        peerClosed = true
+        setInterest([])
+        if let call {
+            // Like Go's net/http: a client that hangs up no longer wants the answer; its work is cancelled.
+            call.task?.cancel()
+            closeAfterFlush = true
+            return
+        }
+        if written < out.count {
+            closeAfterFlush = true
+            return
+        }
+        finalClose()
+    }
+
+    // MARK: requests
+
+    /// Parses and answers buffered requests until one goes async, output backs up, or bytes run out.
+    func processInput() {
+        while !closed && call == nil && !closeAfterFlush {
+            if out.count - written > 256 * 1024 { break }
+            let event: RequestParser.Event
+            do {
+                event = try parser.next()
+            } catch {
+                respond(
+                    HTTPResponse.text(error.status, error.reason + "\n", close: true),
+                    keepAlive: false, headOnly: false, version: .http1_1)
+                break
+            }
+            switch event {
+            case .needMore:
+                armReadTimer()
+                flush()
+                return
+            case .expectContinue:
+                out.append(contentsOf: ResponseSerializer.continueResponse)
+                timer = .body
+                deadline = MonotonicClock.now() &+ core.bodyTimeoutNs
+            case .request(let request):
+                dispatch(request)
+            }
+        }
+        flush()
+    }
+
+    private func armReadTimer() {
+        if parser.isIdle {
+            if timer != .idle {
+                timer = .idle
+                deadline = MonotonicClock.now() &+ core.idleTimeoutNs
+            }
+        } else if parser.isReadingBody {
+            if timer != .body {
+                timer = .body
+                deadline = MonotonicClock.now() &+ core.bodyTimeoutNs
+            }
+        } else if timer != .header {
+            timer = .header
+            deadline = MonotonicClock.now() &+ core.headerTimeoutNs
+        }
+    }
+
+    private func dispatch(_ request: HTTPRequest) {
+        servedRequests += 1
+        core.state.requestsTotal.add(1, ordering: .relaxed)
+        let head = request.head
+        let headOnly = head.method == "HEAD"
+        switch core.responder.reply(to: request, server: core.state) {
+        case .response(let response):
+            respond(response, keepAlive: head.keepAlive, headOnly: headOnly, version: head.version)
+        case .async(let reply):
+            let c = InFlightCall(reply: reply, keepAlive: head.keepAlive, headOnly: headOnly, version: head.version)
+            call = c
+            timer = .call
+            core.state.inFlightCount.add(1, ordering: .relaxed)
+            let bound = LoopBound(value: self)
+            let boundCall = LoopBound(value: c)
+            let loop = context.loop
+            c.task = Task(executorPreference: loop.executor) {
+                let response = await reply.work()
+                if loop.inLoop {
+                    bound.value.answer(boundCall.value, with: response)
+                } else {
+                    loop.execute { bound.value.answer(boundCall.value, with: response) }
+                }
+            }
+        }
+    }
+
+    /// Sends the answer of `c` unless it was answered already (deadline or shutdown came first).
+    func answer(_ c: InFlightCall, with response: HTTPResponse) {
+        guard !c.answered else { return }
+        c.answered = true
+        core.state.inFlightCount.add(-1, ordering: .relaxed)
+        if call === c { call = nil }
+        if closed { return }
+        respond(response, keepAlive: c.keepAlive, headOnly: c.headOnly, version: c.version)
+        if peerClosed {
+            closeAfterFlush = true
+            flush()
+            return
+        }
+        timer = .idle
+        deadline = MonotonicClock.now() &+ core.idleTimeoutNs
+        processInput()
+    }
+
+    /// Serialises a response into the output buffer (one write per response).
+    private func respond(_ r: HTTPResponse, keepAlive: Bool, headOnly: Bool, version: HTTPVersion) {
+        let close = !keepAlive || r.close || core.state.isShuttingDown || peerClosed
+        ResponseSerializer.write(
+            status: r.status, fields: r.fields, body: r.body, date: context.date(), close: close,
+            keepAliveHTTP10: version == .http1_0 && !close, headOnly: headOnly, into: &out)
+        if close { closeAfterFlush = true }
+    }
+
+    // MARK: output
+
+    func flush() {
+        while written < out.count {
+            let result: IOResult<Int>
+            do {
+                result = try out.withUnsafeBytes { try Posix.send(fd, UnsafeRawBufferPointer(rebasing: $0[written...])) }
+            } catch {
+                abort(cut: call != nil)
+                return
+            }
+            switch result {
+            case .processed(let n):
+                written += n
+            case .wouldBlock:
+                if !interest.contains(.write) { setInterest(interest.union(.write)) }
+                return
+            }
+        }
+        if out.capacity > 64 * 1024 { out = [] } else { out.removeAll(keepingCapacity: true) }
+        written = 0
+        if interest.contains(.write) { setInterest(interest.subtracting(.write)) }
+        if closeAfterFlush && call == nil { beginClose() }
+    }
+
+    private func setInterest(_ new: SelectorEvents) {
+        guard new != interest, !closed else { return }
+        interest = new
+        context.loop.reregister(fd: fd, interest: new)
+    }
+
+    // MARK: closing
+
+    /// Half-closes and waits briefly for the peer's FIN, so unread request bytes do not turn our
+    /// last response into a reset (RFC 9112 §9.6).
+    private func beginClose() {
+        if peerClosed {
+            finalClose()
+            return
+        }
+        Posix.shutdownWrite(fd)
+        timer = .linger
+        deadline = MonotonicClock.now() &+ 2_000_000_000
+        setInterest([.read, .readHangup])
+    }
+
+    /// Closes at once; `cut` counts it as a connection whose accepted call got no answer.
+    func abort(cut: Bool) {
+        if let call, !call.answered {
+            call.task?.cancel()
+            call.answered = true
+            core.state.inFlightCount.add(-1, ordering: .relaxed)
+            if cut { core.state.cutConnections.add(1, ordering: .relaxed) }
+        }
+        call = nil
+        finalClose()
+    }
+
+    func finalClose() {
+        guard !closed else { return }
+        if let call, !call.answered {
+            call.task?.cancel()
+            call.answered = true
+            core.state.inFlightCount.add(-1, ordering: .relaxed)
+        }
+        call = nil
+        closed = true
+        context.loop.deregister(fd: fd)
+        Posix.close(fd)
+        context.remove(self)
+        core.state.connectionCount.add(-1, ordering: .relaxed)
+    }
+
+    /// True when nothing is owed to the client: no call, no partial request, no unsent bytes.
+    var isIdle: Bool { call == nil && parser.isIdle && written == out.count }
+
+    // MARK: timers
+
+    func checkTimers(now: UInt64) {
+        if let c = call {
+            if let d = c.reply.deadline, now >= d {
+                c.task?.cancel()
+                answer(c, with: c.reply.onDeadline())
+            }
+            return
+        }
+        guard now >= deadline else { return }
+        switch timer {
+        case .idle, .linger, .call:
+            finalClose()
+        case .header, .body:
+            // A slow client: answer 408 where the framing still allows a response, then close.
+            if written == out.count {
+                respond(HTTPResponse.text(.requestTimeout, "request not received in time\n", close: true),
+                        keepAlive: false, headOnly: false, version: .http1_1)
+                flush()
+                if !closed && timer != .linger { finalClose() }
+            } else {
+                finalClose()
+            }
+        }
+    }
+
+    // MARK: shutdown
+
+    /// Drain: idle connections close now; busy ones close after their current response.
+    func beginDrain() {
+        if isIdle && timer != .linger {
+            finalClose()
+        } else if call == nil && parser.isIdle {
+            closeAfterFlush = true
+            flush()
+        }
+    }
+
+    /// End of drain: unfinished work is cancelled and answered with its shutdown response.
+    func cancelCall() {
+        guard let c = call else { return }
+        c.task?.cancel()
+        answer(c, with: c.reply.onShutdown())
+    }
+}

@@ -1,0 +1,176 @@
+// The server: listener, loops, and the shutdown sequence of DESIGN §4.
+#if canImport(Glibc)
+import Glibc
+#endif
+import GatewayPosix
+import HTTP1
+import Logging
+import Synchronization
+
+/// How long each shutdown phase may take.
+public struct ShutdownPlan: Sendable {
+    /// Keep serving (and accepting) after readiness fails, so load balancers deregister us.
+    public var delay: Duration = .zero
+    /// In-flight calls may finish within this, counted from the listener's close.
+    public var drainTimeout: Duration = .seconds(20)
+    /// After cancelling, unfinished calls must be answered within this.
+    public var cancelTimeout: Duration = .seconds(5)
+
+    public init(delay: Duration = .zero, drainTimeout: Duration = .seconds(20), cancelTimeout: Duration = .seconds(5)) {
+        self.delay = delay
+        self.drainTimeout = drainTimeout
+        self.cancelTimeout = cancelTimeout
+    }
+}
+
+/// What shutdown achieved.
+public struct ShutdownReport: Sendable {
+    /// Connections closed with an accepted call unanswered.
+    public var cutConnections: Int
+    /// True when every accepted call got an answer.
+    public var clean: Bool { cutConnections == 0 }
+}
+
+/// A hand-rolled HTTP/1.1 server on epoll.
+///
+/// - Important: `start()` once; `shutdown(_:)` once. Calls are thread-safe.
+public final class HTTPServer: Sendable {
+    public let configuration: HTTPServerConfiguration
+    public let state = HTTPServerState()
+    let core: ServerCore
+    let group: EventLoopGroup
+    let logger: Logger
+    private let listenFD = Atomic<Int32>(-1)
+    private let boundPort = Atomic<Int>(0)
+    private let shutdownStart = Mutex<UInt64?>(nil)
+    private let escalate = Atomic<Bool>(false)
+    private let stopped = Mutex<ShutdownReport?>(nil)
+
+    public init(configuration: HTTPServerConfiguration, responder: any HTTPResponder, logger: Logger) throws {
+        self.configuration = configuration
+        self.logger = logger
+        let n = configuration.eventLoops > 0 ? configuration.eventLoops : EventLoopGroup.availableCores
+        group = try EventLoopGroup(threads: n)
+        core = ServerCore(configuration: configuration, responder: responder, state: state, logger: logger, loops: n)
+    }
+
+    /// The bound port (after `start()`).
+    public var port: Int { boundPort.load(ordering: .relaxed) }
+
+    /// The event loops, for liveness checks.
+    public var loops: [EventLoop] { group.loops }
+
+    /// Binds, listens and starts the loops. Returns the bound port.
+    @discardableResult
+    public func start() throws -> Int {
+        Posix.raiseFileLimit()
+        let (fd, port) = try Posix.listenTCP(host: configuration.host, port: configuration.port, backlog: configuration.backlog)
+        listenFD.store(fd, ordering: .relaxed)
+        boundPort.store(port, ordering: .relaxed)
+        let core = self.core
+        let ready = Atomic<Int>(0)
+        group.start { loop in
+            let context = LoopContext(loop: loop, core: core)
+            core.contexts[loop.index] = context
+            loop.tick = { context.sweep() }
+            do {
+                try loop.register(fd: fd, interest: [.read, .exclusive], handler: Listener(fd: fd, context: context))
+            } catch {
+                preconditionFailure("registering the listener: \(error)")
+            }
+            ready.add(1, ordering: .releasing)
+        }
+        while ready.load(ordering: .acquiring) < group.loops.count { usleep(1000) }
+        state.setPhase(.serving)
+        logger.info("listening", metadata: ["host": "\(configuration.host)", "port": "\(port)", "loops": "\(group.loops.count)"])
+        return port
+    }
+
+    /// Runs `body` on every loop with its context and waits for all of them.
+    private func onEveryLoop(_ body: @escaping @Sendable (LoopContext) -> Void) {
+        let done = Atomic<Int>(0)
+        let core = self.core
+        for loop in group.loops {
+            loop.execute {
+                if let ctx = core.contexts[loop.index] { body(ctx) }
+                done.add(1, ordering: .releasing)
+            }
+        }
+        while done.load(ordering: .acquiring) < group.loops.count { usleep(500) }
+    }
+
+    /// Asks a running `shutdown` to skip to cancelling (a second signal).
+    public func escalateShutdown() {
+        escalate.store(true, ordering: .relaxed)
+    }
+
+    /// True once shutdown has begun.
+    public var isShuttingDown: Bool { state.isShuttingDown }
+
+    /// The shutdown sequence (DESIGN §4); blocks until the loops have stopped.
+    ///
+    /// 1. Readiness flips (`state.isShuttingDown`); 2. keep serving for `delay`, every response closing its
+    /// connection; 3. close the listener; 4. close idle connections, let in-flight calls finish within
+    /// `drainTimeout`; 5. cancel what is left and give it `cancelTimeout` to answer; 6. close everything.
+    public func shutdown(_ plan: ShutdownPlan) -> ShutdownReport {
+        let t0 = MonotonicClock.now()
+        let first = shutdownStart.withLock { s -> Bool in
+            if s != nil { return false }
+            s = t0
+            return true
+        }
+        guard first else {
+            escalateShutdown()
+            while true {
+                if let r = stopped.withLock({ $0 }) { return r }
+                usleep(5000)
+            }
+        }
+        func since() -> String {
+            let ms = Double(MonotonicClock.now() - t0) / 1e6
+            return String(Int(ms)) + "ms"
+        }
+        func phase(_ p: ServerPhase) {
+            state.setPhase(p)
+            logger.info("shutdown phase", metadata: [
+                "phase": "\(p)", "since_signal": "\(since())",
+                "connections.open": "\(state.openConnections)", "calls.in_flight": "\(state.inFlightCalls)",
+            ])
+        }
+        phase(.delaying)
+        waitUntil(t0 + plan.delay.nanoseconds) { self.escalate.load(ordering: .relaxed) }
+
+        // 3. The accept loop aborts: deregister everywhere, then close the one descriptor.
+        let fd = listenFD.exchange(-1, ordering: .relaxed)
+        onEveryLoop { ctx in ctx.loop.deregister(fd: fd) }
+        if fd >= 0 { Posix.close(fd) }
+        phase(.draining)
+        let drainStart = MonotonicClock.now()
+        onEveryLoop { ctx in for c in ctx.connections { c.beginDrain() } }
+        waitUntil(drainStart + plan.drainTimeout.nanoseconds) {
+            (self.state.inFlightCalls == 0 && self.state.openConnections == 0) || self.escalate.load(ordering: .relaxed)
+        }
+
+        if state.inFlightCalls > 0 || state.openConnections > 0 {
+            phase(.cancelling)
+            onEveryLoop { ctx in for c in ctx.connections { c.cancelCall() } }
+            waitUntil(MonotonicClock.now() + plan.cancelTimeout.nanoseconds) {
+                self.state.openConnections == 0
+            }
+        }
+        onEveryLoop { ctx in
+            for c in ctx.connections where !c.closed { c.abort(cut: c.call != nil) }
+        }
+        phase(.stopped)
+        group.shutdown()
+        let report = ShutdownReport(cutConnections: state.cutConnectionCount)
+        logger.info("stopped", metadata: ["since_signal": "\(since())", "connections.cut": "\(report.cutConnections)"])
+        stopped.withLock { $0 = report }
+        return report
+    }
+
+    /// Sleeps in short steps until `end` or until `done()` holds.
+    private func waitUntil(_ end: UInt64, _ done: () -> Bool) {
+        while MonotonicClock.now() < end && !done() { usleep(2000) }
+    }
+}

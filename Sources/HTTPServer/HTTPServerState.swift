@@ -1,0 +1,54 @@
+// State shared by every loop: counters and the shutdown phase, all atomics.
+import GatewayPosix
+import Synchronization
+
+/// Where the server is in its life (DESIGN §4).
+public enum ServerPhase: UInt8, Sendable, CustomStringConvertible {
+    case starting = 0
+    case serving = 1
+    /// Readiness failed; still accepting, every response closes its connection.
+    case delaying = 2
+    /// Listener closed; in-flight calls finish.
+    case draining = 3
+    /// Drain budget spent; remaining calls are cancelled.
+    case cancelling = 4
+    case stopped = 5
+
+    public var description: String {
+        switch self {
+        case .starting: "starting"
+        case .serving: "serving"
+        case .delaying: "delaying"
+        case .draining: "draining"
+        case .cancelling: "cancelling"
+        case .stopped: "stopped"
+        }
+    }
+}
+
+/// Counters and the phase, readable from any thread.
+public final class HTTPServerState: Sendable {
+    let phaseValue = Atomic<UInt8>(ServerPhase.starting.rawValue)
+    let connectionCount = Atomic<Int>(0)
+    let inFlightCount = Atomic<Int>(0)
+    let acceptedTotal = Atomic<Int>(0)
+    let cutConnections = Atomic<Int>(0)
+    let requestsTotal = Atomic<Int>(0)
+
+    public init() {}
+
+    public var phase: ServerPhase { ServerPhase(rawValue: phaseValue.load(ordering: .acquiring)) ?? .stopped }
+    func setPhase(_ p: ServerPhase) { phaseValue.store(p.rawValue, ordering: .releasing) }
+
+    /// Open connections now.
+    public var openConnections: Int { connectionCount.load(ordering: .relaxed) }
+    /// Async replies not yet answered.
+    public var inFlightCalls: Int { inFlightCount.load(ordering: .relaxed) }
+    /// Connections cut without an answer to a request they had sent (shutdown ran out of time, write failures).
+    public var cutConnectionCount: Int { cutConnections.load(ordering: .relaxed) }
+    /// Requests answered or started since start.
+    public var requestCount: Int { requestsTotal.load(ordering: .relaxed) }
+
+    /// True from the first instant of shutdown: readiness fails, responses carry `Connection: close`.
+    public var isShuttingDown: Bool { phaseValue.load(ordering: .relaxed) >= ServerPhase.delaying.rawValue }
+}

@@ -1,0 +1,56 @@
+// What every loop of one server shares: configuration, responder, state, per-loop contexts.
+import GatewayPosix
+import HTTP1
+import Logging
+import Synchronization
+
+/// Shared by the loops of one server; immutable after start except for atomics.
+final class ServerCore: @unchecked Sendable {
+    let configuration: HTTPServerConfiguration
+    let responder: any HTTPResponder
+    let state: HTTPServerState
+    let logger: Logger
+    let headerTimeoutNs: UInt64
+    let bodyTimeoutNs: UInt64
+    let idleTimeoutNs: UInt64
+    /// Set on each loop's thread when it starts; read only there afterwards.
+    var contexts: [LoopContext?]
+
+    init(configuration: HTTPServerConfiguration, responder: any HTTPResponder, state: HTTPServerState, logger: Logger, loops: Int) {
+        self.configuration = configuration
+        self.responder = responder
+        self.state = state
+        self.logger = logger
+        headerTimeoutNs = configuration.headerTimeout.nanoseconds
+        bodyTimeoutNs = configuration.bodyTimeout.nanoseconds
+        idleTimeoutNs = configuration.idleTimeout.nanoseconds
+        contexts = Array(repeating: nil, count: loops)
+    }
+
+    /// Takes ownership of an accepted descriptor on `context`'s loop.
+    func adopt(_ fd: Int32, on context: LoopContext) {
+        let open = state.connectionCount.add(1, ordering: .relaxed).newValue
+        if open > configuration.maxConnections {
+            state.connectionCount.add(-1, ordering: .relaxed)
+            var out: [UInt8] = []
+            ResponseSerializer.write(
+                status: .serviceUnavailable, fields: ["Content-Type": "text/plain; charset=utf-8", "Retry-After": "1"],
+                body: Array("too many open connections\n".utf8), date: context.date(), close: true, into: &out)
+            _ = try? out.withUnsafeBytes { try Posix.send(fd, $0) }
+            Posix.close(fd)
+            return
+        }
+        state.acceptedTotal.add(1, ordering: .relaxed)
+        Posix.setNoDelay(fd)
+        let c = Connection(fd: fd, context: context, now: MonotonicClock.now())
+        do {
+            try context.loop.register(fd: fd, interest: c.interest, handler: c)
+        } catch {
+            state.connectionCount.add(-1, ordering: .relaxed)
+            c.closed = true
+            Posix.close(fd)
+            return
+        }
+        context.add(c)
+    }
+}

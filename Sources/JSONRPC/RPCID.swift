@@ -1,0 +1,29 @@
+// Request ids: string, number or null, numbers kept exactly as written.
+
+/// A JSON-RPC request id.
+public enum RPCID: Sendable, Hashable, CustomStringConvertible {
+    case string(String)
+    case number(JSONNumber)
+    case null
+
+    public init(_ n: Int) { self = .number(JSONNumber(n)) }
+
+    public var jsonValue: JSONValue {
+        switch self {
+        case .string(let s): .string(s)
+        case .number(let n): .number(n)
+        case .null: .null
+        }
+    }
+
+    public init?(_ value: JSONValue) {
+        switch value {
+        case .string(let s): self = .string(s)
+        case .number(let n): self = .number(n)
+        case .null: self = .null
+        default: return nil
+        }
+    }
+
+    public var description: String { jsonValue.jsonText }
+}

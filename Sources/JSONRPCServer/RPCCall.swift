@@ -1,0 +1,76 @@
+// One HTTP request's worth of JSON-RPC work, kept so a deadline or a shutdown can still answer it.
+import JSONRPC
+import Synchronization
+
+/// The answers of one request (a call or a batch), filled in as entries finish.
+///
+/// When the server must answer before the handlers are done (deadline, cancellation at shutdown), it asks
+/// for `timeoutResponse()`/`shutdownResponse()`: finished entries keep their answers, the rest get -32001/-32002.
+public final class RPCCall: Sendable {
+    struct Slot {
+        var idText: [UInt8]?
+        var answer: [UInt8]?
+        var done = false
+    }
+    struct State {
+        var slots: [Slot] = []
+        var isBatch = false
+        var prepared = false
+    }
+    private let state = Mutex(State())
+    /// When the caller stops waiting, if set.
+    public let deadline: ContinuousClock.Instant?
+    let timeoutMs: Int?
+
+    public init(deadline: ContinuousClock.Instant? = nil, timeoutMs: Int? = nil) {
+        self.deadline = deadline
+        self.timeoutMs = timeoutMs
+    }
+
+    func prepare(ids: [[UInt8]?], isBatch: Bool) {
+        state.withLock {
+            $0.slots = ids.map { Slot(idText: $0) }
+            $0.isBatch = isBatch
+            $0.prepared = true
+        }
+    }
+
+    func finish(_ index: Int, answer: [UInt8]?) {
+        state.withLock {
+            $0.slots[index].answer = answer
+            $0.slots[index].done = true
+        }
+    }
+
+    /// The response for a call whose deadline passed: -32001 for every unfinished entry.
+    public func timeoutResponse() -> [UInt8]? {
+        fallbackResponse(.deadlineExceeded(timeoutMs))
+    }
+
+    /// The response for a call cancelled at shutdown: -32002 (retryable) for every unfinished entry.
+    public func shutdownResponse() -> [UInt8]? {
+        fallbackResponse(.shuttingDown())
+    }
+
+    private func fallbackResponse(_ error: JSONRPCError) -> [UInt8]? {
+        state.withLock { s in
+            guard s.prepared else {
+                // Not even started: answer as one call without an id.
+                var out: [UInt8] = []
+                RPCResponseWriter.failure(error, idText: nil, into: &out)
+                return out
+            }
+            var answers: [[UInt8]] = []
+            for slot in s.slots {
+                if slot.done {
+                    if let a = slot.answer { answers.append(a) }
+                } else if slot.idText != nil {
+                    var out: [UInt8] = []
+                    RPCResponseWriter.failure(error, idText: slot.idText, into: &out)
+                    answers.append(out)
+                }
+            }
+            return JSONRPCServer.assemble(answers, isBatch: s.isBatch)
+        }
+    }
+}

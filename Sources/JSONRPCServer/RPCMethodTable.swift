@@ -1,0 +1,102 @@
+// Typed registration: a method declared once, its params decoded and its result encoded here.
+import FoundationEssentials
+import JSONRPC
+
+/// The raw form every registered method is reduced to: params JSON in, result JSON out.
+typealias RPCHandler = @Sendable (ArraySlice<UInt8>?, RPCContext) async throws -> [UInt8]
+
+/// The methods a server answers, built before the server starts.
+public struct RPCMethodTable: Sendable {
+    var handlers: [String: RPCHandler] = [:]
+
+    public init() {}
+
+    /// The registered method names.
+    public var names: [String] { handlers.keys.sorted() }
+
+    /// Registers a typed method; its params are decoded (failure: -32602) and its result encoded.
+    public mutating func register<M: JSONRPCMethod>(
+        _ method: M.Type, _ body: @escaping @Sendable (M.Params, RPCContext) async throws -> M.Result
+    ) {
+        precondition(handlers[M.name] == nil, "method \(M.name) registered twice")
+        handlers[M.name] = { params, context in
+            let decoded: M.Params = try RPCCoding.decode(M.Params.self, from: params)
+            return try RPCCoding.encode(try await body(decoded, context))
+        }
+    }
+
+    /// Registers an untyped method that takes and returns raw JSON values (for pass-through).
+    public mutating func register(
+        _ name: String, _ body: @escaping @Sendable (JSONValue?, RPCContext) async throws -> JSONValue
+    ) {
+        precondition(handlers[name] == nil, "method \(name) registered twice")
+        handlers[name] = { params, context in
+            let value = try params.map { p throws(JSONRPCError) in try RPCCoding.parseValue(p) }
+            return try await body(value, context).jsonBytes
+        }
+    }
+
+    /// Adds every method of `other`, prefixing names with `prefix` (e.g. "math.").
+    public mutating func merge(_ other: RPCMethodTable, prefix: String = "") {
+        for (name, h) in other.handlers {
+            precondition(handlers[prefix + name] == nil, "method \(prefix + name) registered twice")
+            handlers[prefix + name] = h
+        }
+    }
+}
+
+/// Params decoding and result encoding, with fast paths for raw JSON and common scalars.
+enum RPCCoding {
+    static func parseValue(_ bytes: ArraySlice<UInt8>) throws(JSONRPCError) -> JSONValue {
+        do {
+            return try JSONValue(parsing: bytes)
+        } catch {
+            throw .invalidParams("\(error)")
+        }
+    }
+
+    static func decode<P: Decodable>(_ type: P.Type, from params: ArraySlice<UInt8>?) throws(JSONRPCError) -> P {
+        if P.self == NoParams.self { return NoParams() as! P }
+        if P.self == JSONValue.self { return (try params.map(parseValue) ?? .null) as! P }
+        if P.self == JSONValue?.self { return (try params.map(parseValue)) as! P }
+        let data = params.map { Data($0) } ?? Data("null".utf8)
+        do {
+            return try JSONDecoder().decode(P.self, from: data)
+        } catch let error as DecodingError {
+            throw .invalidParams(describe(error))
+        } catch {
+            throw .invalidParams("\(error)")
+        }
+    }
+
+    static func encode<R: Encodable>(_ result: R) throws -> [UInt8] {
+        switch result {
+        case let v as JSONValue: return v.jsonBytes
+        case let i as Int: return Array(String(i).utf8)
+        case let s as String:
+            var out: [UInt8] = []
+            JSONWriter.writeString(s, into: &out)
+            return out
+        case let b as Bool: return Array((b ? "true" : "false").utf8)
+        default:
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.withoutEscapingSlashes]
+            return Array(try encoder.encode(result))
+        }
+    }
+
+    /// A short, client-facing account of why params did not decode.
+    static func describe(_ error: DecodingError) -> String {
+        func path(_ c: DecodingError.Context) -> String {
+            let p = c.codingPath.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined()
+            return p.isEmpty ? "params" : "params" + p
+        }
+        switch error {
+        case .typeMismatch(let t, let c): return "\(path(c)): expected \(t)"
+        case .valueNotFound(let t, let c): return "\(path(c)): missing \(t) value"
+        case .keyNotFound(let k, let c): return "\(path(c)): missing member \"\(k.stringValue)\""
+        case .dataCorrupted(let c): return "\(path(c)): \(c.debugDescription)"
+        @unknown default: return "\(error)"
+        }
+    }
+}
