@@ -73,7 +73,7 @@ final class Connection: SelectorHandler {
         }
     }
 
-    private func readAvailable() {
+    func readAvailable() {
         var sawEOF = false
         let buffer = context.readBuffer
         while true {
@@ -262,6 +262,7 @@ final class Connection: SelectorHandler {
         }
         Posix.shutdownWrite(fd)
         timer = .linger
+        core.state.lingeringCount.add(1, ordering: .relaxed)
         deadline = MonotonicClock.now() &+ 2_000_000_000
         setInterest([.read, .readHangup])
     }
@@ -287,6 +288,7 @@ final class Connection: SelectorHandler {
         }
         call = nil
         closed = true
+        if timer == .linger { core.state.lingeringCount.add(-1, ordering: .relaxed) }
         context.loop.deregister(fd: fd)
         Posix.close(fd)
         context.remove(self)
@@ -327,6 +329,9 @@ final class Connection: SelectorHandler {
 
     /// Drain: idle connections close now; busy ones close after their current response.
     func beginDrain() {
+        // A request may be waiting unread in the socket: read it first so it is served, not dropped.
+        if isIdle && timer != .linger && !peerClosed { readAvailable() }
+        if closed { return }
         if isIdle && timer != .linger {
             finalClose()
         } else if call == nil && parser.isIdle {

@@ -148,14 +148,14 @@ public final class HTTPServer: Sendable {
         let drainStart = MonotonicClock.now()
         onEveryLoop { ctx in for c in ctx.connections { c.beginDrain() } }
         waitUntil(drainStart + plan.drainTimeout.nanoseconds) {
-            (self.state.inFlightCalls == 0 && self.state.openConnections == 0) || self.escalate.load(ordering: .relaxed)
+            (self.state.inFlightCalls == 0 && self.state.busyConnections <= 0) || self.escalate.load(ordering: .relaxed)
         }
 
-        if state.inFlightCalls > 0 || state.openConnections > 0 {
+        if state.inFlightCalls > 0 || state.busyConnections > 0 {
             phase(.cancelling)
             onEveryLoop { ctx in for c in ctx.connections { c.cancelCall() } }
             waitUntil(MonotonicClock.now() + plan.cancelTimeout.nanoseconds) {
-                self.state.openConnections == 0
+                self.state.inFlightCalls == 0 && self.state.busyConnections <= 0
             }
         }
         onEveryLoop { ctx in

@@ -34,6 +34,7 @@ public final class HTTPServerState: Sendable {
     let acceptedTotal = Atomic<Int>(0)
     let cutConnections = Atomic<Int>(0)
     let requestsTotal = Atomic<Int>(0)
+    let lingeringCount = Atomic<Int>(0)
 
     public init() {}
 
@@ -46,6 +47,8 @@ public final class HTTPServerState: Sendable {
     public var inFlightCalls: Int { inFlightCount.load(ordering: .relaxed) }
     /// Connections cut without an answer to a request they had sent (shutdown ran out of time, write failures).
     public var cutConnectionCount: Int { cutConnections.load(ordering: .relaxed) }
+    /// Open connections that still owe or are owed something (not merely waiting for the peer's FIN).
+    public var busyConnections: Int { connectionCount.load(ordering: .relaxed) - lingeringCount.load(ordering: .relaxed) }
     /// Requests answered or started since start.
     public var requestCount: Int { requestsTotal.load(ordering: .relaxed) }
 

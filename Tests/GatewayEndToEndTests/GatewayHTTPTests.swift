@@ -1,0 +1,148 @@
+// The real binary over loopback: keep-alive, pipelining, 100-continue, limits, timeouts, probes.
+import Foundation
+import Testing
+
+@Suite(.serialized)
+struct GatewayHTTPTests {
+    let subtract = #"{"jsonrpc":"2.0","method":"subtract","params":[42,23],"id":1}"#
+
+    @Test func keep_alive_serves_many_requests_on_one_connection() throws {
+        let gw = try GatewayProcess()
+        let c = try RawClient(port: gw.port)
+        for i in 0..<20 {
+            let r = try c.roundTrip(RawClient.post(#"{"jsonrpc":"2.0","method":"subtract","params":[\#(i),1],"id":\#(i)}"#))
+            #expect(r.status == 200)
+            #expect(r.header("Date") != nil)
+            #expect((r.json as? [String: Any])?["result"] as? Int == i - 1)
+        }
+    }
+
+    @Test func pipelined_requests_are_answered_in_order() throws {
+        let gw = try GatewayProcess()
+        let c = try RawClient(port: gw.port)
+        // A slow first call must not let the fast ones overtake it.
+        c.send(RawClient.post(#"{"jsonrpc":"2.0","method":"sleep","params":{"ms":100},"id":"a"}"#)
+            + RawClient.post(#"{"jsonrpc":"2.0","method":"echo","params":["b"],"id":"b"}"#)
+            + "GET /healthz HTTP/1.1\r\nHost: t\r\n\r\n")
+        let a = c.readResponse(), b = c.readResponse(), h = c.readResponse()
+        #expect((a?.json as? [String: Any])?["id"] as? String == "a")
+        #expect((b?.json as? [String: Any])?["id"] as? String == "b")
+        #expect(h?.text == "ok")
+    }
+
+    @Test func expect_continue_gets_100_before_the_body_is_sent() throws {
+        let gw = try GatewayProcess()
+        let c = try RawClient(port: gw.port, timeout: 2)
+        c.send("POST /rpc HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\nExpect: 100-continue\r\nContent-Length: \(subtract.utf8.count)\r\n\r\n")
+        let interim = c.readResponse()
+        #expect(interim?.status == 100)
+        c.send(subtract)
+        #expect(c.readResponse()?.status == 200)
+    }
+
+    @Test func oversized_body_with_expect_gets_413_and_no_100() throws {
+        let gw = try GatewayProcess(["--max-body", "1000"])
+        let c = try RawClient(port: gw.port, timeout: 2)
+        let r = try c.roundTrip("POST /rpc HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\nExpect: 100-continue\r\nContent-Length: 1001\r\n\r\n")
+        #expect(r.status == 413)
+        #expect(r.header("Connection") == "close")
+        #expect(c.isClosedByPeer())
+    }
+
+    @Test func limits_answer_414_431_413_and_close() throws {
+        let gw = try GatewayProcess()
+        let cases: [(String, Int)] = [
+            ("GET /" + String(repeating: "a", count: 9000) + " HTTP/1.1\r\nHost: t\r\n\r\n", 414),
+            ("GET / HTTP/1.1\r\nHost: t\r\nX: " + String(repeating: "a", count: 17000) + "\r\n\r\n", 431),
+            ("POST /rpc HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\nContent-Length: 6000000\r\n\r\n", 413),
+            ("POST /rpc HTTP/1.1\r\nHost: t\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n", 400),
+        ]
+        for (raw, status) in cases {
+            let c = try RawClient(port: gw.port)
+            let r = try c.roundTrip(raw)
+            #expect(r.status == status)
+            #expect(r.header("Connection") == "close")
+            #expect(c.isClosedByPeer())
+        }
+    }
+
+    @Test func routes_answer_405_415_404_and_head_has_no_body() throws {
+        let gw = try GatewayProcess()
+        let c = try RawClient(port: gw.port)
+        let get = try c.roundTrip("GET /rpc HTTP/1.1\r\nHost: t\r\n\r\n")
+        #expect(get.status == 405)
+        #expect(get.header("Allow") == "POST")
+        #expect(try c.roundTrip("POST /rpc HTTP/1.1\r\nHost: t\r\nContent-Type: text/plain\r\nContent-Length: 2\r\n\r\n{}").status == 415)
+        #expect(try c.roundTrip("GET /nope HTTP/1.1\r\nHost: t\r\n\r\n").status == 404)
+        let head = try c.roundTrip("HEAD /healthz HTTP/1.1\r\nHost: t\r\n\r\n", headOnly: true)
+        #expect(head.status == 200)
+        #expect(head.header("Content-Length") == "2")
+        // The connection is still in sync after HEAD: the next answer parses.
+        #expect(try c.roundTrip("GET /livez HTTP/1.1\r\nHost: t\r\n\r\n").text == "ok")
+    }
+
+    @Test func slow_head_is_cut_off_with_408() throws {
+        let gw = try GatewayProcess(["--header-timeout", "300ms"])
+        let c = try RawClient(port: gw.port, timeout: 3)
+        let start = Date()
+        c.send("POST /rpc HTTP/1.1\r\nHost: t\r\n")
+        let r = c.readResponse()
+        #expect(r?.status == 408)
+        #expect(c.isClosedByPeer())
+        #expect(Date().timeIntervalSince(start) < 2.5)
+    }
+
+    @Test func slow_body_is_cut_off_with_408() throws {
+        let gw = try GatewayProcess(["--body-timeout", "300ms"])
+        let c = try RawClient(port: gw.port, timeout: 3)
+        c.send("POST /rpc HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\nContent-Length: 50\r\n\r\n{\"jsonrpc\"")
+        #expect(c.readResponse()?.status == 408)
+        #expect(c.isClosedByPeer())
+    }
+
+    @Test func idle_keep_alive_connection_is_closed_after_the_idle_timeout() throws {
+        let gw = try GatewayProcess(["--idle-timeout", "300ms"])
+        let c = try RawClient(port: gw.port, timeout: 3)
+        #expect(try c.roundTrip("GET /healthz HTTP/1.1\r\nHost: t\r\n\r\n").status == 200)
+        #expect(c.isClosedByPeer())
+    }
+
+    @Test func many_idle_connections_are_held_and_stay_usable() throws {
+        let gw = try GatewayProcess()
+        let clients = try (0..<500).map { _ in try RawClient(port: gw.port) }
+        for c in clients { c.send("GET /healthz HTTP/1.1\r\nHost: t\r\n\r\n") }
+        var ok = 0
+        for c in clients where c.readResponse()?.status == 200 { ok += 1 }
+        #expect(ok == clients.count)
+    }
+
+    @Test func connection_cap_answers_503_and_closes() throws {
+        let gw = try GatewayProcess(["--max-connections", "2"])
+        let a = try RawClient(port: gw.port), b = try RawClient(port: gw.port)
+        #expect(try a.roundTrip("GET /healthz HTTP/1.1\r\nHost: t\r\n\r\n").status == 200)
+        #expect(try b.roundTrip("GET /healthz HTTP/1.1\r\nHost: t\r\n\r\n").status == 200)
+        let c = try RawClient(port: gw.port)
+        #expect(c.readResponse()?.status == 503)
+        #expect(c.isClosedByPeer())
+    }
+
+    @Test func readyz_verbose_lists_checks_in_kubernetes_format() throws {
+        let gw = try GatewayProcess()
+        let c = try RawClient(port: gw.port)
+        let r = try c.roundTrip("GET /readyz?verbose HTTP/1.1\r\nHost: t\r\n\r\n")
+        #expect(r.status == 200)
+        #expect(r.text == "[+]listening ok\n[+]shutdown ok\nreadyz check passed\n")
+        let one = try c.roundTrip("GET /readyz/shutdown HTTP/1.1\r\nHost: t\r\n\r\n")
+        #expect(one.text == "[+]shutdown ok\nreadyz/shutdown check passed\n")
+        #expect(try c.roundTrip("GET /readyz/nope HTTP/1.1\r\nHost: t\r\n\r\n").status == 404)
+    }
+
+    @Test func environment_variables_set_flags() throws {
+        setenv("GATEWAY_RPC_PATH", "/v1/rpc", 1)
+        defer { unsetenv("GATEWAY_RPC_PATH") }
+        let gw = try GatewayProcess()
+        let c = try RawClient(port: gw.port)
+        #expect(try c.roundTrip(RawClient.post(subtract, path: "/v1/rpc")).status == 200)
+        #expect(try c.roundTrip(RawClient.post(subtract)).status == 404)
+    }
+}
