@@ -36,8 +36,12 @@ final class Readiness: Sendable {
         ] + extra
     }
 
+    /// 200 while every event loop turns; a loop stuck for 5 s makes the process unhealthy (restart it).
     func liveness() -> HTTPResponse {
-        .text(.ok, "ok")
+        for loop in loops where loop.nanosecondsSinceLastTurn > 5_000_000_000 {
+            return .text(.serviceUnavailable, "event loop \(loop.index) has not turned for \(loop.nanosecondsSinceLastTurn / 1_000_000) ms\n")
+        }
+        return .text(.ok, "ok")
     }
 
     /// `/readyz` (all checks), `/readyz/<name>` (one); `?verbose` lists each; `?exclude=name` skips one.

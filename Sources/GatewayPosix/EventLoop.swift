@@ -36,7 +36,7 @@ public final class EventLoop: @unchecked Sendable {
     private let stopping = Atomic<Bool>(false)
     /// Bumped once per turn of the loop, for liveness checks from other threads.
     private let turns = Atomic<UInt64>(0)
-    private let idleTurnStamp = Atomic<UInt64>(0)
+    private let lastTurn = Atomic<UInt64>(0)
 
     /// Called on the loop thread about every `tickInterval` nanoseconds (timeouts sweep).
     public var tick: (() -> Void)?
@@ -68,6 +68,13 @@ public final class EventLoop: @unchecked Sendable {
 
     /// How many times the loop has turned; a value that stops changing while work is queued means a stuck loop.
     public var turnCount: UInt64 { turns.load(ordering: .relaxed) }
+
+    /// Nanoseconds since the loop last turned; a loop stuck in a handler stops turning. Thread-safe.
+    public var nanosecondsSinceLastTurn: UInt64 {
+        let last = lastTurn.load(ordering: .relaxed)
+        let now = MonotonicClock.now()
+        return last == 0 || now < last ? 0 : now - last
+    }
 
     // MARK: registration (loop thread)
 
@@ -136,6 +143,7 @@ public final class EventLoop: @unchecked Sendable {
         while !stopping.load(ordering: .relaxed) {
             turns.add(1, ordering: .relaxed)
             let now = MonotonicClock.now()
+            lastTurn.store(now, ordering: .relaxed)
             var timeout: Int32 = -1
             if !localJobs.isEmpty {
                 timeout = 0

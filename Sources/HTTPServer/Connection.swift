@@ -98,7 +98,12 @@ final class Connection: SelectorHandler {
             return
         }
         processInput()
-        if sawEOF && !closed { peerDidClose() }
+        if sawEOF && !closed {
+            peerDidClose()
+        } else if !closed && call != nil && parser.bufferedByteCount >= 1 << 20 && interest.contains(.read) {
+            // Pipelined bytes pile up behind a slow call: stop reading until it is answered.
+            setInterest(interest.subtracting(.read))
+        }
     }
 
     /// The peer sent FIN: it will send nothing more, and may or may not still read.
@@ -208,6 +213,7 @@ final class Connection: SelectorHandler {
         }
         timer = .idle
         deadline = MonotonicClock.now() &+ core.idleTimeoutNs
+        if !interest.contains(.read) && !peerClosed { setInterest(interest.union(.read)) }
         processInput()
     }
 

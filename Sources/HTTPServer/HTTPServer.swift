@@ -142,7 +142,11 @@ public final class HTTPServer: Sendable {
 
         // 3. The accept loop aborts: deregister everywhere, then close the one descriptor.
         let fd = listenFD.exchange(-1, ordering: .relaxed)
-        onEveryLoop { ctx in ctx.loop.deregister(fd: fd) }
+        onEveryLoop { ctx in
+            ctx.listening = false
+            ctx.pausedListener = nil
+            ctx.loop.deregister(fd: fd)
+        }
         if fd >= 0 { Posix.close(fd) }
         phase(.draining)
         let drainStart = MonotonicClock.now()

@@ -1,4 +1,7 @@
 // The listening socket, shared by every loop (EPOLLEXCLUSIVE wakes one loop per connection).
+#if canImport(Glibc)
+import Glibc
+#endif
 import GatewayPosix
 import Logging
 
@@ -7,6 +10,9 @@ final class Listener: SelectorHandler {
     let fd: Int32
     let context: LoopContext
     private var lastLimitLog: UInt64 = 0
+    /// Out of descriptors: the listener is taken off this loop until then, so level-triggered readiness
+    /// does not spin.
+    var pausedUntil: UInt64 = 0
 
     init(fd: Int32, context: LoopContext) {
         self.fd = fd
@@ -27,6 +33,11 @@ final class Listener: SelectorHandler {
                 if now - lastLimitLog > 1_000_000_000 {
                     lastLimitLog = now
                     context.core.logger.warning("accept failed", metadata: ["error": "\(error)"])
+                }
+                if error.errno == EMFILE || error.errno == ENFILE || error.errno == ENOBUFS || error.errno == ENOMEM {
+                    context.loop.deregister(fd: fd)
+                    pausedUntil = now + 100_000_000
+                    context.pausedListener = self
                 }
                 return
             }

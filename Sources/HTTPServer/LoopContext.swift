@@ -7,6 +7,10 @@ final class LoopContext {
     let loop: EventLoop
     unowned let core: ServerCore
     var connections: [Connection] = []
+    /// The listener taken off this loop after running out of descriptors, if any.
+    var pausedListener: Listener?
+    /// False once shutdown closed the listener.
+    var listening = true
     /// One read buffer per loop: idle connections hold no buffer of their own.
     let readBuffer: UnsafeMutableRawBufferPointer
     private var dateSecond = -1
@@ -49,6 +53,10 @@ final class LoopContext {
     /// Checks every connection's timers; called by the loop about every 50 ms.
     func sweep() {
         let now = MonotonicClock.now()
+        if let l = pausedListener, now >= l.pausedUntil {
+            pausedListener = nil
+            if listening { try? loop.register(fd: l.fd, interest: [.read, .exclusive], handler: l) }
+        }
         var i = 0
         while i < connections.count {
             let c = connections[i]
