@@ -60,14 +60,17 @@ public struct HTTPFields: Sendable, Equatable, RandomAccessCollection, Expressib
 extension StringProtocol {
     /// Compares ASCII letters without case; other bytes exactly.
     public func asciiCaseInsensitiveEquals(_ other: some StringProtocol) -> Bool {
-        let a = utf8, b = other.utf8
-        guard a.count == b.count else { return false }
-        for (x, y) in zip(a, b) where x != y {
-            guard x | 0x20 == y | 0x20, (x | 0x20) >= UInt8(ascii: "a"), (x | 0x20) <= UInt8(ascii: "z") else {
-                return false
+        var a = utf8.makeIterator(), b = other.utf8.makeIterator()
+        while true {
+            switch (a.next(), b.next()) {
+            case (nil, nil): return true
+            case (let x?, let y?):
+                if x == y { continue }
+                let lx = x | 0x20
+                guard lx == y | 0x20, lx >= UInt8(ascii: "a"), lx <= UInt8(ascii: "z") else { return false }
+            default: return false
             }
         }
-        return true
     }
 
     func trimmingASCIIWhitespace() -> Substring {

@@ -148,19 +148,29 @@ extension RequestParser {
     ) throws(HTTPParseError) -> RequestHead {
         try validateTarget(target, method: method)
 
-        let hosts = fields.values("host")
+        // One pass over the fields picks out the few that decide framing and connection handling.
+        var hosts: [String] = [], clValues: [String] = [], teValues: [String] = []
+        var hasConnection = false, hasExpect = false
+        for f in fields {
+            switch f.name.utf8.count {
+            case 4 where f.name.asciiCaseInsensitiveEquals("host"): hosts.append(f.value)
+            case 14 where f.name.asciiCaseInsensitiveEquals("content-length"): clValues.append(f.value)
+            case 17 where f.name.asciiCaseInsensitiveEquals("transfer-encoding"): teValues.append(f.value)
+            case 10 where f.name.asciiCaseInsensitiveEquals("connection"): hasConnection = true
+            case 6 where f.name.asciiCaseInsensitiveEquals("expect"): hasExpect = true
+            default: break
+            }
+        }
         if hosts.count > 1 { throw .bad("more than one Host field") }
         if version == .http1_1 && hosts.isEmpty { throw .bad("HTTP/1.1 request without Host") }
         if let host = hosts.first, !isValidHost(host) { throw .bad("invalid Host") }
 
         var framing = BodyFraming.none
-        let teCount = fields.count("transfer-encoding")
-        let clValues = fields.values("content-length")
-        if teCount > 0 {
+        if !teValues.isEmpty {
             if !clValues.isEmpty { throw .bad("both Content-Length and Transfer-Encoding") }
             if version == .http1_0 { throw .bad("Transfer-Encoding in an HTTP/1.0 request") }
             var codings: [String] = []
-            for v in fields.values("transfer-encoding") {
+            for v in teValues {
                 for part in v.split(separator: ",", omittingEmptySubsequences: false) {
                     let t = part.trimmingASCIIWhitespace()
                     if t.isEmpty || !t.utf8.allSatisfy(Ascii.isTchar) { throw .bad("malformed Transfer-Encoding") }
@@ -185,7 +195,7 @@ extension RequestParser {
             if n > 0 { framing = .length(n) }
         }
 
-        let connection = fields.tokens("connection")
+        let connection = hasConnection ? fields.tokens("connection") : []
         let keepAlive: Bool
         if connection.contains("close") {
             keepAlive = false
@@ -194,7 +204,7 @@ extension RequestParser {
         }
 
         var expectsContinue = false
-        let expect = fields.tokens("expect")
+        let expect = hasExpect ? fields.tokens("expect") : []
         if !expect.isEmpty {
             guard expect == ["100-continue"] else { throw HTTPParseError(.expectationFailed, "unsupported expectation") }
             expectsContinue = version == .http1_1 && framing != .none
