@@ -15,6 +15,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
     ],
     targets: [
         // epoll, eventfd, accept4 and TCP options: what Glibc does not export to Swift.
@@ -27,7 +28,10 @@ let package = Package(
         .target(name: "HTTP1"),
         .target(
             name: "HTTPServer",
-            dependencies: ["GatewayPosix", "HTTP1", .product(name: "Logging", package: "swift-log")]
+            dependencies: [
+                "GatewayPosix", "HTTP1", .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
         ),
         // JSON-RPC 2.0 types shared by server and client. No I/O.
         .target(name: "JSONRPC"),
@@ -41,9 +45,13 @@ let package = Package(
                 "HTTPServer", "JSONRPCServer",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
-        .executableTarget(name: "gateway", dependencies: ["GatewayApp"]),
+        .executableTarget(
+            name: "gateway",
+            dependencies: ["GatewayApp"]
+        ),
         .testTarget(name: "HTTP1Tests", dependencies: ["HTTP1"]),
         .testTarget(name: "JSONRPCTests", dependencies: ["JSONRPC", "JSONRPCServer"]),
         .testTarget(name: "GatewayEndToEndTests", dependencies: ["JSONRPC"]),

@@ -1,4 +1,7 @@
 // The `gateway` command line: `serve` (default).
+#if canImport(Glibc)
+import Glibc
+#endif
 import ArgumentParser
 
 /// `gateway`: the JSON-RPC 2.0 gateway.
@@ -10,6 +13,23 @@ public struct GatewayCommand: ParsableCommand {
         defaultSubcommand: ServeCommand.self)
 
     public init() {}
+
+    /// The signals that start (and, sent again, escalate) the shutdown sequence.
+    static var shutdownSignals: sigset_t {
+        var s = sigset_t()
+        sigemptyset(&s)
+        sigaddset(&s, SIGTERM)
+        sigaddset(&s, SIGINT)
+        return s
+    }
+
+    /// Blocks the shutdown signals in this thread and every thread started after it, so that only
+    /// `sigwait` sees them; ignores SIGPIPE. Call first thing in `main`, before any thread exists.
+    public static func blockSignals() {
+        var s = shutdownSignals
+        pthread_sigmask(SIG_BLOCK, &s, nil)
+        signal(SIGPIPE, SIG_IGN)
+    }
 
     /// The process arguments with `GATEWAY_<FLAG>` environment variables added for flags not given.
     ///

@@ -6,7 +6,10 @@ import ArgumentParser
 import HTTP1
 import HTTPServer
 import JSONRPCServer
+import GatewayPosix
 import Logging
+import ServiceLifecycle
+import Synchronization
 
 /// Runs the gateway with the built-in `examples` service.
 public struct ServeCommand: ParsableCommand {
@@ -74,13 +77,8 @@ public struct ServeCommand: ParsableCommand {
     }
 
     public func run() throws {
-        // Signals are taken by sigwait on this thread: block them before any other thread exists.
-        var signals = sigset_t()
-        sigemptyset(&signals)
-        sigaddset(&signals, SIGTERM)
-        sigaddset(&signals, SIGINT)
-        pthread_sigmask(SIG_BLOCK, &signals, nil)
-        signal(SIGPIPE, SIG_IGN)
+        // SIGTERM and SIGINT are blocked in every thread (GatewayCommand.blockSignals, first thing in main)
+        // and taken by sigwait on a thread of their own.
 
         let level = Logger.Level(rawValue: logLevel) ?? .info
         LoggingSystem.bootstrap { label in
@@ -123,33 +121,38 @@ public struct ServeCommand: ParsableCommand {
 
         let plan = ShutdownPlan(
             delay: shutdownDelay.duration, drainTimeout: drainTimeout.duration, cancelTimeout: cancelTimeout.duration)
-        var received: Int32 = 0
-        sigwait(&signals, &received)
-        logger.info("signal received", metadata: ["signal": "\(received == SIGTERM ? "SIGTERM" : "SIGINT")"])
         let server = gateway.server
-        Thread.detach {
-            let report = server.shutdown(plan)
-            Glibc.exit(report.clean ? 0 : 1)
+        let group = ServiceGroup(configuration: .init(
+            services: [.init(service: HTTPServerService(server: server, plan: plan))], logger: logger))
+        PosixThread.detach {
+            var signals = GatewayCommand.shutdownSignals
+            var received: Int32 = 0
+            sigwait(&signals, &received)
+            logger.info("signal received", metadata: ["signal": "\(received == SIGTERM ? "SIGTERM" : "SIGINT")"])
+            Task { await group.triggerGracefulShutdown() }
+            // A second signal skips to cancelling the calls still in flight.
+            sigwait(&signals, &received)
+            logger.warning("second signal: cancelling in-flight calls now")
+            server.escalateShutdown()
         }
-        // A second signal skips to cancelling.
-        sigwait(&signals, &received)
-        logger.warning("second signal: cancelling in-flight calls now")
-        server.escalateShutdown()
-        while true { pause() }
+        // This thread is not in the cooperative pool, so it may block until the group has finished.
+        let finished = UnsafeMutablePointer<sem_t>.allocate(capacity: 1)
+        sem_init(finished, 0, 0)
+        let groupError = Mutex<(any Error)?>(nil)
+        let semaphore = SendablePointer(pointer: finished)
+        Task.detached {
+            do { try await group.run() } catch { groupError.withLock { $0 = error } }
+            sem_post(semaphore.pointer)
+        }
+        while sem_wait(finished) != 0 {}
+        if let error = groupError.withLock({ $0 }) {
+            logger.critical("service group failed", metadata: ["error": "\(error)"])
+            throw ExitCode(1)
+        }
+        if server.shutdownReport?.clean != true { throw ExitCode(1) }
     }
 }
 
-/// Starts a detached POSIX thread.
-enum Thread {
-    static func detach(_ body: @escaping @Sendable () -> Void) {
-        final class Box { let body: @Sendable () -> Void; init(_ b: @escaping @Sendable () -> Void) { body = b } }
-        let box = Unmanaged.passRetained(Box(body)).toOpaque()
-        var tid = pthread_t()
-        let rc = pthread_create(&tid, nil, { arg in
-            Unmanaged<Box>.fromOpaque(arg!).takeRetainedValue().body()
-            return nil
-        }, box)
-        precondition(rc == 0, "pthread_create failed: \(rc)")
-        pthread_detach(tid)
-    }
+struct SendablePointer: @unchecked Sendable {
+    let pointer: UnsafeMutablePointer<sem_t>
 }

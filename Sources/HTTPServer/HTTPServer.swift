@@ -45,6 +45,7 @@ public final class HTTPServer: Sendable {
     private let shutdownStart = Mutex<UInt64?>(nil)
     private let escalate = Atomic<Bool>(false)
     private let stopped = Mutex<ShutdownReport?>(nil)
+    private let stopWaiters = Mutex<[CheckedContinuation<ShutdownReport, Never>]>([])
 
     public init(configuration: HTTPServerConfiguration, responder: any HTTPResponder, logger: Logger) throws {
         self.configuration = configuration
@@ -170,8 +171,36 @@ public final class HTTPServer: Sendable {
         let report = ShutdownReport(cutConnections: state.cutConnectionCount)
         logger.info("stopped", metadata: ["since_signal": "\(since())", "connections.cut": "\(report.cutConnections)"])
         stopped.withLock { $0 = report }
+        for w in stopWaiters.withLock({ w -> [CheckedContinuation<ShutdownReport, Never>] in defer { w = [] }; return w }) {
+            w.resume(returning: report)
+        }
         return report
     }
+
+    /// Starts the shutdown sequence on a thread of its own and returns at once; a second call escalates.
+    public func triggerGracefulShutdown(_ plan: ShutdownPlan) {
+        if shutdownStart.withLock({ $0 != nil }) {
+            escalateShutdown()
+            return
+        }
+        let server = self
+        PosixThread.detach { _ = server.shutdown(plan) }
+    }
+
+    /// Waits until shutdown has finished.
+    public func waitUntilStopped() async -> ShutdownReport {
+        await withCheckedContinuation { (c: CheckedContinuation<ShutdownReport, Never>) in
+            let done = stopped.withLock { r -> ShutdownReport? in
+                if let r { return r }
+                stopWaiters.withLock { $0.append(c) }
+                return nil
+            }
+            if let done { c.resume(returning: done) }
+        }
+    }
+
+    /// The report once stopped, nil before.
+    public var shutdownReport: ShutdownReport? { stopped.withLock { $0 } }
 
     /// Sleeps in short steps until `end` or until `done()` holds.
     private func waitUntil(_ end: UInt64, _ done: () -> Bool) {

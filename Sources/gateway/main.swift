@@ -4,6 +4,7 @@ import Glibc
 #endif
 import GatewayApp
 
+GatewayCommand.blockSignals()
 var environment: [String: String] = [:]
 var envp = environ
 while let entry = envp.pointee {

@@ -1,0 +1,31 @@
+// The server as a swift-service-lifecycle `Service`: graceful shutdown runs DESIGN §4, cancellation escalates.
+import ServiceLifecycle
+
+/// Runs an `HTTPServer` in a `ServiceGroup`.
+///
+/// `run()` starts the server (unless started already) and returns when its shutdown sequence has finished.
+/// The group's graceful shutdown starts the sequence with `plan`; cancelling the task skips to cancelling calls.
+public struct HTTPServerService: Service {
+    public let server: HTTPServer
+    public let plan: ShutdownPlan
+
+    public init(server: HTTPServer, plan: ShutdownPlan = ShutdownPlan()) {
+        self.server = server
+        self.plan = plan
+    }
+
+    public func run() async throws {
+        if server.state.phase == .starting { try server.start() }
+        let server = self.server, plan = self.plan
+        await withGracefulShutdownHandler {
+            await withTaskCancellationHandler {
+                _ = await server.waitUntilStopped()
+            } onCancel: {
+                server.triggerGracefulShutdown(plan)
+                server.escalateShutdown()
+            }
+        } onGracefulShutdown: {
+            server.triggerGracefulShutdown(plan)
+        }
+    }
+}
