@@ -11,6 +11,7 @@ let package = Package(
         .library(name: "JSONRPC", targets: ["JSONRPC"]),
         .library(name: "JSONRPCServer", targets: ["JSONRPCServer"]),
         .library(name: "GatewayApp", targets: ["GatewayApp"]),
+        .library(name: "JSONRPCClient", targets: ["JSONRPCClient"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
@@ -39,10 +40,16 @@ let package = Package(
             name: "JSONRPCServer",
             dependencies: ["JSONRPC", .product(name: "Logging", package: "swift-log")]
         ),
+        // libcurl from Debian: apt-get install -y libcurl4-openssl-dev
+        .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+        .target(
+            name: "JSONRPCClient",
+            dependencies: ["JSONRPC", "CCurl"]
+        ),
         .target(
             name: "GatewayApp",
             dependencies: [
-                "HTTPServer", "JSONRPCServer",
+                "HTTPServer", "JSONRPCServer", "JSONRPCClient",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -54,7 +61,7 @@ let package = Package(
         ),
         .testTarget(name: "HTTP1Tests", dependencies: ["HTTP1"]),
         .testTarget(name: "JSONRPCTests", dependencies: ["JSONRPC", "JSONRPCServer"]),
-        .testTarget(name: "GatewayEndToEndTests", dependencies: ["JSONRPC"]),
+        .testTarget(name: "GatewayEndToEndTests", dependencies: ["JSONRPC", "JSONRPCClient", "GatewayApp"]),
     ],
     swiftLanguageModes: [.v6]
 )

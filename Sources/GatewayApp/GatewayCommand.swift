@@ -9,7 +9,7 @@ public struct GatewayCommand: ParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "gateway",
         abstract: "JSON-RPC 2.0 over HTTP/1.1, built for Kubernetes probes and rolling restarts.",
-        subcommands: [ServeCommand.self],
+        subcommands: [ServeCommand.self, CallCommand.self, HealthCommand.self, ReadyCommand.self],
         defaultSubcommand: ServeCommand.self)
 
     public init() {}
@@ -40,7 +40,7 @@ public struct GatewayCommand: ParsableCommand {
         environment: [String: String]
     ) -> [String] {
         var args = arguments
-        let subcommands = ["serve"]
+        let subcommands = ["serve", "call", "health", "ready", "help"]
         let isServe = args.first.map { !subcommands.contains($0) || $0 == "serve" } ?? true
         guard isServe, !args.contains("--help"), !args.contains("-h") else { return args }
         for option in ServeCommand.environmentOptions {

@@ -26,6 +26,9 @@ struct GatewayResponder: HTTPResponder {
         case "/healthz", "/livez":
             guard head.method == "GET" || head.method == "HEAD" else { return .response(methodNotAllowed("GET, HEAD")) }
             return .response(readiness.liveness())
+        case "/metrics":
+            guard head.method == "GET" || head.method == "HEAD" else { return .response(methodNotAllowed("GET, HEAD")) }
+            return .response(metrics(server))
         case "/readyz":
             guard head.method == "GET" || head.method == "HEAD" else { return .response(methodNotAllowed("GET, HEAD")) }
             return .response(readiness.respond(check: nil, query: head.query))
@@ -36,6 +39,32 @@ struct GatewayResponder: HTTPResponder {
             }
             return .response(.text(.notFound, "no such endpoint: \(path)\n"))
         }
+    }
+
+    /// Prometheus text exposition of the server's counters.
+    private func metrics(_ s: HTTPServerState) -> HTTPResponse {
+        let text = """
+            # HELP gateway_connections_accepted_total Connections accepted since start.
+            # TYPE gateway_connections_accepted_total counter
+            gateway_connections_accepted_total \(s.acceptedConnections)
+            # HELP gateway_connections_open Connections open now.
+            # TYPE gateway_connections_open gauge
+            gateway_connections_open \(s.openConnections)
+            # HELP gateway_calls_in_flight JSON-RPC requests being handled now.
+            # TYPE gateway_calls_in_flight gauge
+            gateway_calls_in_flight \(s.inFlightCalls)
+            # HELP gateway_http_requests_total HTTP requests received since start.
+            # TYPE gateway_http_requests_total counter
+            gateway_http_requests_total \(s.requestCount)
+            # HELP gateway_connections_cut_total Connections closed with an accepted call unanswered.
+            # TYPE gateway_connections_cut_total counter
+            gateway_connections_cut_total \(s.cutConnectionCount)
+            # HELP gateway_shutting_down 1 from the first instant of shutdown.
+            # TYPE gateway_shutting_down gauge
+            gateway_shutting_down \(s.isShuttingDown ? 1 : 0)
+
+            """
+        return HTTPResponse(status: .ok, fields: ["Content-Type": "text/plain; version=0.0.4; charset=utf-8"], body: Array(text.utf8))
     }
 
     private func methodNotAllowed(_ allow: String) -> HTTPResponse {

@@ -23,9 +23,9 @@ final class GatewayProcess: @unchecked Sendable {
     }
 
     /// Starts `gateway serve --port 0 <arguments>` and waits for its "listening" line and `/readyz`.
-    init(_ arguments: [String] = []) throws {
+    init(_ arguments: [String] = [], port requested: Int = 0) throws {
         process.executableURL = GatewayProcess.binary
-        process.arguments = ["serve", "--host", "127.0.0.1", "--port", "0", "--log-level", "warning"] + arguments
+        process.arguments = ["serve", "--host", "127.0.0.1", "--port", "\(requested)", "--log-level", "warning"] + arguments
         process.standardOutput = stdoutPipe
         process.standardError = stderrPipe
         try process.run()

@@ -397,6 +397,21 @@ class ErrObj(Pattern):
         return None
 
 
+def show(v):
+    def default(o):
+        if isinstance(o, ErrObj):
+            d = {"code": o.code if len(o.codes) == 1 else " or ".join(map(str, o.codes)), "message": "<string>"}
+            if o.need_data:
+                d["data"] = "<present>"
+            return d
+        if isinstance(o, OneOf):
+            return " or ".join(json.dumps(x, default=default) for x in o.options)
+        if isinstance(o, AnyStr):
+            return "<string>"
+        return str(o)
+    return json.dumps(v, default=default)
+
+
 def match(actual, expected, path="$"):
     if isinstance(expected, Pattern):
         return expected.match(actual, path)
@@ -407,7 +422,7 @@ def match(actual, expected, path="$"):
     if isinstance(expected, (int, float)) and isinstance(actual, (int, float)):
         return None if actual == expected else "%s: expected %s, got %s" % (path, json.dumps(expected), json.dumps(actual))
     if type(actual) is not type(expected):
-        return "%s: expected %s, got %s" % (path, json.dumps(expected, default=str)[:200], json.dumps(actual)[:200])
+        return "%s: expected %s, got %s" % (path, show(expected)[:200], json.dumps(actual)[:200])
     if isinstance(expected, dict):
         if set(actual) != set(expected):
             return "%s: expected keys %s, got %s" % (path, sorted(expected), sorted(actual))
@@ -904,6 +919,78 @@ def in_sync_after(name, first, codes, method="POST"):
 in_sync_after("http/in-sync-after-415-with-body", rpc_req(CALL, ctype="text/plain"), 415)
 in_sync_after("http/in-sync-after-404-with-body", build("POST", "/nope", body=CALL), 404)
 in_sync_after("http/in-sync-after-405-with-body", build("POST", "/healthz", body=CALL), 405)
+in_sync_after("http/in-sync-after-GET-healthz-with-body", build("GET", "/healthz", body="0123456789", ctype="text/plain"), 200, "GET")
+
+
+@check("http/connection-close-stops-pipeline")
+def _():
+    with Conn() as c:
+        c.send(rpc_req(CALL, headers=["Connection: close"]) + rpc_req(CALL))
+        r = c.read_response()
+        expect_call_ok(r)
+        expect_conn_close_header(r)
+        expect_closed(c, "after 'Connection: close' (the pipelined request after it must not be answered)")
+
+
+@check("http/pipelining-100-in-order")
+def _():
+    reqs = b"".join(rpc_req('{"jsonrpc":"2.0","method":"echo","params":[%d],"id":%d}' % (i, i)) for i in range(100))
+    with Conn() as c:
+        c.send(reqs)
+        for i in range(100):
+            r = c.read_response()
+            expect_status(r, 200)
+            m = match(r.json(), R([i], i))
+            if m:
+                fail("response #%d: %s" % (i, m))
+
+
+@check("http/request-sent-byte-by-byte")
+def _():
+    raw = build("POST", "/rpc", body=CALL, headers=["X-Extra: a"])
+    with Conn() as c:
+        for i in range(len(raw)):
+            c.send(raw[i:i + 1])
+            if i % 8 == 0:
+                time.sleep(0.002)
+        expect_call_ok(c.read_response())
+
+
+@check("http/expect-100-continue-body-sent-anyway")
+def _():
+    with Conn() as c:
+        c.send(rpc_req(CALL, headers=["Expect: 100-continue"]))
+        r = c.read_response()  # an interim 100 is allowed before the final answer
+        expect_call_ok(r)
+        c.send(rpc_req(CALL))
+        expect_call_ok(c.read_response())
+
+
+@check("http/expect-100-ignored-for-HTTP/1.0")
+def _():
+    body = b(CALL)
+    with Conn() as c:
+        c.send(rpc_req(body, version="HTTP/1.0", host=None, headers=["Expect: 100-continue"])[: -len(body)])
+        extra, closed = c.read_eof(0.5)
+        if extra or closed:
+            fail("expected nothing before the body of an HTTP/1.0 request (RFC 9110 10.1.1: ignore 100-continue), got %s"
+                 % (short(extra) if extra else "connection closed"))
+        c.send(body)
+        expect_call_ok(c.read_response(final=False))
+
+
+@check("http/client-disconnect-mid-call-server-fine")
+def _():
+    for _ in range(5):
+        c = Conn()
+        c.send(rpc_req('{"jsonrpc":"2.0","method":"sleep","params":{"ms":300},"id":1}'))
+        time.sleep(0.02)
+        c.sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
+        c.close()  # RST
+    time.sleep(0.1)
+    if not server_alive():
+        fail("expected the server alive after clients vanished mid-call, got no answer to GET /healthz")
+    rpc_expect('{"jsonrpc":"2.0","method":"sleep","params":{"ms":10},"id":2}', 200, R(10, 2))
 
 
 def chunked(data, sizes=None, ext=b"", trailers=b""):
@@ -1128,38 +1215,61 @@ def _():
             fail("expected the idle connection kept about idle-timeout (%.1fs), got it closed after %.2fs" % (IDLE_TIMEOUT, dt))
 
 
+@check("timeouts/silent-connection-closed")
+def _():
+    limit = max(HEADER_TIMEOUT, IDLE_TIMEOUT) + 3
+    with Conn() as c:
+        t0 = time.monotonic()
+        extra, closed = c.read_eof(limit)
+        if not closed:
+            fail("expected a connection that never sends a byte closed within max(header, idle timeout) + 3 s (%.1fs), got it open" % limit)
+        if extra and not extra.startswith(b"HTTP/1.1 408"):
+            fail("expected a silent close (or 408), got %s" % short(extra))
+
+
 @check("load/1000-idle-keep-alive-connections", exclusive=True)
 def _():
     n = 1000
+    budget = 20.0  # for the whole check
+    deadline = time.monotonic() + budget
     conns = []
+
+    def left():
+        r = deadline - time.monotonic()
+        if r <= 0:
+            fail("expected %d connections opened and served twice within %.0fs, got the budget exhausted "
+                 "(%d connections open)" % (n, budget, len(conns)))
+        return r
+
     try:
-        for _ in range(n):
-            conns.append(Conn())
+        for i in range(n):
+            try:
+                conns.append(Conn(timeout=min(3.0, left())))
+            except OSError as e:
+                fail("expected %d connections accepted, got %s on connection #%d" % (n, e, i + 1))
         poller = select.poll()
-        fdmap = {}
         for c in conns:
             poller.register(c.sock.fileno(), select.POLLIN)
-            fdmap[c.sock.fileno()] = c
         for rnd in (1, 2):
             time.sleep(0.5)
             ready = poller.poll(0)
             if ready:
-                fail("expected all %d idle connections open (round %d), got %d readable/closed" % (n, rnd, len(ready)))
-            for c in conns:
-                c.send(build("GET", "/healthz"))
-            bad = 0
-            first = None
-            for c in conns:
+                fail("expected all %d idle connections still open (round %d), got %d readable or closed"
+                     % (n, rnd, len(ready)))
+            for i, c in enumerate(conns):
                 try:
-                    r = c.read_response("GET", 10)
-                    if r.status != 200:
-                        bad += 1
-                        first = first or r.describe()
-                except (Closed, CheckFailed, OSError) as e:
-                    bad += 1
-                    first = first or repr(e)
-            if bad:
-                fail("expected 200 on all %d connections (round %d), got %d failures, first: %s" % (n, rnd, bad, first))
+                    c.send(build("GET", "/healthz"))
+                except OSError as e:
+                    fail("expected to send on all %d connections (round %d), got %s on #%d" % (n, rnd, e, i + 1))
+            for i, c in enumerate(conns):
+                try:
+                    r = c.read_response("GET", min(5.0, left()))
+                except Closed:
+                    fail("expected 200 on all %d connections (round %d), got connection #%d closed" % (n, rnd, i + 1))
+                except CheckFailed as e:
+                    fail("expected 200 on all %d connections (round %d), connection #%d: %s" % (n, rnd, i + 1, e))
+                if r.status != 200:
+                    fail("expected 200 on all %d connections (round %d), got on #%d %s" % (n, rnd, i + 1, r.describe()))
     finally:
         for c in conns:
             c.close()
@@ -1258,6 +1368,15 @@ SMUGGLE = [
     ("missing-version", head(HOSTH, CTH, CLH, rl=b"POST /rpc") + BODY, (400, 505)),
     ("HTTP/2.0-505", head(HOSTH, CTH, CLH, rl=b"POST /rpc HTTP/2.0") + BODY, (505,)),
     ("HTTP/3.0-505", head(HOSTH, CTH, CLH, rl=b"POST /rpc HTTP/3.0") + BODY, (505,)),
+    # more Transfer-Encoding / chunk shapes
+    ("CL-plus-TE-tab-OWS", head(HOSTH, CTH, CLH, b"Transfer-Encoding:\tchunked") + CHUNKED_BODY, (400,)),
+    ("CL-plus-TE-HTTP/1.0", head(CTH, CLH, TEH, rl=b"POST /rpc HTTP/1.0") + CHUNKED_BODY, (400,)),
+    ("TE-quoted-chunked", head(HOSTH, CTH, b'Transfer-Encoding: "chunked"') + CHUNKED_BODY, (400, 501)),
+    ("TE-chunked-with-parameter", head(HOSTH, CTH, b"Transfer-Encoding: chunked;q=1") + CHUNKED_BODY, (400, 501)),
+    ("chunk-ext-without-name", head(HOSTH, CTH, TEH) + HX + b";\r\n" + BODY + b"\r\n0\r\n\r\n", (400,)),
+    ("chunk-ext-NUL", head(HOSTH, CTH, TEH) + HX + b";a=\x00\r\n" + BODY + b"\r\n0\r\n\r\n", (400,)),
+    ("invalid-token-in-method", head(HOSTH, CTH, CLH, rl=b"PO(ST /rpc HTTP/1.1") + BODY, (400, 501)),
+    ("empty-method", head(HOSTH, CTH, CLH, rl=b" /rpc HTTP/1.1") + BODY, (400,)),
 ]
 
 
@@ -1287,6 +1406,22 @@ status_case("smuggle-control/plain-chunked-ok", head(HOSTH, CTH, TEH) + CHUNKED_
 status_case("smuggle-control/CL-leading-zeros-ok", head(HOSTH, CTH, b"Content-Length: 00%d" % N) + BODY, 200)
 status_case("smuggle-control/OWS-around-values-ok", head(b"Host:127.0.0.1 ", CTH, b"Content-Length:\t%d \t" % N) + BODY, 200)
 status_case("smuggle-control/leading-empty-line-ignored-SHOULD", b"\r\n" + head(HOSTH, CTH, CLH) + BODY, 200)
+status_case("smuggle-control/chunk-size-leading-zeros-ok", head(HOSTH, CTH, TEH) + b"00" + CHUNKED_BODY, 200)
+status_case("smuggle-control/obs-text-in-header-value-ok", head(HOSTH, CTH, CLH, b"X-A: caf\xe9 \x80\xff") + BODY, 200)
+
+
+@check("smuggle/pipelined-good-then-bad")
+def _():
+    with Conn() as c:
+        c.send(head(HOSTH, CTH, CLH) + BODY + head(HOSTH, CTH, CLH, TEH) + CHUNKED_BODY + SMUGGLED)
+        expect_call_ok(c.read_response())
+        try:
+            r = c.read_response()
+        except Closed:
+            fail("expected 400 for the second (CL+TE) request, got connection closed without it")
+        expect_status(r, 400)
+        expect_conn_close_header(r)
+        expect_closed(c)
 
 
 # --------------------------------------------------------------------------------------------
@@ -1294,6 +1429,17 @@ status_case("smuggle-control/leading-empty-line-ignored-SHOULD", b"\r\n" + head(
 
 
 def run_one(fn):
+    t0 = time.monotonic()
+    try:
+        return _run_one(fn)
+    finally:
+        DURATIONS[fn] = time.monotonic() - t0
+
+
+DURATIONS = {}
+
+
+def _run_one(fn):
     try:
         fn()
         return None
@@ -1362,6 +1508,7 @@ def main():
     ap.add_argument("--only", help="regex: run only checks whose name matches")
     ap.add_argument("--jobs", type=int, default=12, help="checks run in parallel (exclusive ones run alone)")
     ap.add_argument("--list", action="store_true", help="list check names and exit")
+    ap.add_argument("--verbose", action="store_true", help="print each check's duration on stderr")
     ap.add_argument("server_args", nargs="*", help="extra arguments for the gateway (after --)")
     args = ap.parse_args()
     HEADER_TIMEOUT, BODY_TIMEOUT, IDLE_TIMEOUT = args.header_timeout, args.body_timeout, args.idle_timeout
@@ -1404,11 +1551,15 @@ def main():
         parallel = [c for c in checks if not c[2]]
         exclusive = [c for c in checks if c[2]]
         with ThreadPoolExecutor(max_workers=max(1, args.jobs)) as ex:
-            futs = [(name, ex.submit(run_one, fn)) for name, fn, _, _ in parallel]
-            for name, f in futs:
+            futs = [(name, fn, ex.submit(run_one, fn)) for name, fn, _, _ in parallel]
+            for name, fn, f in futs:
                 report(name, f.result())
+                if args.verbose:
+                    print("#   %.2fs %s" % (DURATIONS.get(fn, 0), name), file=sys.stderr, flush=True)
         for name, fn, _, _ in exclusive:
             report(name, run_one(fn))
+            if args.verbose:
+                print("#   %.2fs %s" % (DURATIONS.get(fn, 0), name), file=sys.stderr, flush=True)
 
         if not args.only or re.search(args.only, "final/server-still-serving"):
             def alive():

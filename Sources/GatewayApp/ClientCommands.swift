@@ -1,0 +1,110 @@
+// `gateway call`, `gateway health`, `gateway ready`: the SDK on the command line (no curl needed in an image).
+#if canImport(Glibc)
+import Glibc
+#endif
+import ArgumentParser
+import JSONRPC
+import JSONRPCClient
+import Synchronization
+
+/// Runs async work from a synchronous command; the calling thread (not in the cooperative pool) blocks.
+func runBlocking<T: Sendable>(_ body: @escaping @Sendable () async -> T) -> T {
+    let result = Mutex<T?>(nil)
+    let sem = UnsafeMutablePointer<sem_t>.allocate(capacity: 1)
+    sem_init(sem, 0, 0)
+    let box = SendablePointer(pointer: sem)
+    Task.detached {
+        let r = await body()
+        result.withLock { $0 = r }
+        sem_post(box.pointer)
+    }
+    while sem_wait(sem) != 0 {}
+    sem_destroy(sem)
+    sem.deallocate()
+    return result.withLock { $0! }
+}
+
+func writeLine(_ fd: Int32, _ text: String) {
+    let line = text + "\n"
+    _ = line.withCString { Glibc.write(fd, $0, strlen($0)) }
+}
+
+/// `gateway call --url URL METHOD [PARAMS_JSON]`: prints the result; exit 1 on a JSON-RPC error, 2 on transport.
+struct CallCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "call",
+        abstract: "Call a JSON-RPC method and print its result as JSON.",
+        discussion: "Exit status: 0 result printed on stdout; 1 JSON-RPC error (printed as JSON on stderr); 2 transport or HTTP failure.")
+
+    @Option(help: "The JSON-RPC endpoint.") var url = "http://127.0.0.1:8080/rpc"
+    @Argument(help: "Method name.") var method: String
+    @Argument(help: "Params as JSON (an array or an object).") var params: String?
+    @Option(help: "Call timeout (e.g. 5s, 500ms).") var timeout = DurationArgument(.seconds(30))
+    @Flag(help: "Send as a notification (no answer).") var notify = false
+    @Option(help: "Attempts in all, retries included.") var attempts = 4
+
+    func run() throws {
+        var p: JSONValue? = nil
+        if let params {
+            do {
+                p = try JSONValue(parsing: params)
+            } catch {
+                throw ValidationError("PARAMS_JSON is not valid JSON: \(error)")
+            }
+            guard p?.arrayValue != nil || p?.objectValue != nil else { throw ValidationError("PARAMS_JSON must be an array or an object") }
+        }
+        var configuration = JSONRPCClient.Configuration()
+        configuration.callTimeout = timeout.duration
+        configuration.retry.maxAttempts = max(1, attempts)
+        let client = JSONRPCClient(url: url, configuration: configuration)
+        let (method, notify, params) = (self.method, self.notify, p)
+        let outcome: Result<JSONValue?, JSONRPCClientError> = runBlocking {
+            do throws(JSONRPCClientError) {
+                if notify {
+                    try await client.notify(method, params: params)
+                    return .success(nil)
+                }
+                return .success(try await client.call(method, params: params))
+            } catch {
+                return .failure(error)
+            }
+        }
+        switch outcome {
+        case .success(let v):
+            if let v { writeLine(1, v.jsonText) }
+        case .failure(let e):
+            if let rpc = e.rpcError {
+                writeLine(2, rpc.jsonValue.jsonText)
+                throw ExitCode(1)
+            }
+            writeLine(2, "error: \(e)")
+            throw ExitCode(2)
+        }
+    }
+}
+
+/// `gateway health --url BASE` / `gateway ready --url BASE`: exit 0 on 200, 1 otherwise.
+struct ProbeCommand {
+    static func probe(_ url: String, ready: Bool) throws {
+        var configuration = JSONRPCClient.Configuration()
+        configuration.callTimeout = .seconds(5)
+        configuration.connectTimeout = .seconds(2)
+        let base = url.hasSuffix("/") ? String(url.dropLast()) : url
+        let client = JSONRPCClient(url: base + "/rpc", configuration: configuration)
+        let ok = runBlocking { ready ? await client.ready() : await client.health() }
+        writeLine(1, ok ? "ok" : "failed")
+        if !ok { throw ExitCode(1) }
+    }
+}
+
+struct HealthCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "health", abstract: "GET /healthz: exit 0 on 200, 1 otherwise.")
+    @Option(help: "The gateway's base URL.") var url = "http://127.0.0.1:8080"
+    func run() throws { try ProbeCommand.probe(url, ready: false) }
+}
+
+struct ReadyCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "ready", abstract: "GET /readyz: exit 0 on 200, 1 otherwise.")
+    @Option(help: "The gateway's base URL.") var url = "http://127.0.0.1:8080"
+    func run() throws { try ProbeCommand.probe(url, ready: true) }
+}

@@ -1,0 +1,240 @@
+// The client SDK: typed calls, notifications, batches and probes over libcurl, with safe retries.
+import FoundationEssentials
+import JSONRPC
+import Synchronization
+
+/// A JSON-RPC 2.0 client over HTTP/1.1 (libcurl), sharing keep-alive connections between concurrent calls.
+///
+/// ```swift
+/// let client = JSONRPCClient(url: "http://127.0.0.1:8080/rpc")
+/// let r = try await client.call(Subtract.self, SubtractParams(minuend: 42, subtrahend: 23))
+/// ```
+///
+/// Retries (bounded, jittered exponential backoff, `Retry-After` honoured) happen only where they are safe:
+/// a connection refused or reset before the request went out, HTTP 503 with `Retry-After`, and -32002 (the
+/// server is shutting down and did not run the call); after a connection closed mid-call only for methods
+/// declared idempotent. A notification that may have been delivered is never sent again.
+public final class JSONRPCClient: Sendable {
+    public let url: String
+    public let configuration: Configuration
+    private let engine: CurlEngine
+    private let limiter: AsyncLimiter
+    private let nextID = Atomic<Int>(1)
+
+    public init(url: String, configuration: Configuration = Configuration()) {
+        self.url = url
+        self.configuration = configuration
+        engine = CurlEngine(maxConnections: configuration.maxConnections)
+        limiter = AsyncLimiter(limit: configuration.maxConcurrentCalls)
+    }
+
+    deinit { engine.stop() }
+
+    // MARK: calls
+
+    /// Calls a typed method and decodes its result.
+    ///
+    /// - Throws: `JSONRPCClientError`.
+    public func call<M: JSONRPCMethod>(_ method: M.Type, _ params: M.Params, timeout: Duration? = nil) async throws(JSONRPCClientError) -> M.Result {
+        let paramsJSON = try encodeParams(params)
+        let value = try await rawCall(M.name, params: paramsJSON, idempotent: M.isIdempotent, timeout: timeout)
+        return try decodeResult(M.Result.self, from: value)
+    }
+
+    /// Calls a method with untyped params and returns the untyped result.
+    public func call(_ method: String, params: JSONValue? = nil, idempotent: Bool = false, timeout: Duration? = nil) async throws(JSONRPCClientError) -> JSONValue {
+        try await rawCall(method, params: params, idempotent: idempotent, timeout: timeout)
+    }
+
+    /// Sends a notification (no answer expected; the server answers 204).
+    public func notify(_ method: String, params: JSONValue? = nil, timeout: Duration? = nil) async throws(JSONRPCClientError) {
+        let body = Self.requestBody(method: method, params: params, id: nil)
+        let r = try await exchange(body: body, idempotent: false, notification: true, timeout: timeout)
+        guard r.status == 204 || r.status == 200 else {
+            throw JSONRPCClientError(.httpStatus(code: r.status, body: String(decoding: r.body, as: UTF8.self)))
+        }
+    }
+
+    /// Sends a typed notification.
+    public func notify<M: JSONRPCMethod>(_ method: M.Type, _ params: M.Params) async throws(JSONRPCClientError) {
+        try await notify(M.name, params: try encodeParams(params))
+    }
+
+    // MARK: probes
+
+    /// GET `/healthz` on the server's base URL: true on 200.
+    public func health() async -> Bool { await probe("/healthz") }
+    /// GET `/readyz`: true on 200.
+    public func ready() async -> Bool { await probe("/readyz") }
+
+    /// The scheme, host and port of `url`.
+    public var baseURL: String {
+        guard let scheme = url.firstIndex(of: ":"), url[scheme...].hasPrefix("://") else { return url }
+        let rest = url[url.index(scheme, offsetBy: 3)...]
+        let end = rest.firstIndex(where: { $0 == "/" || $0 == "?" }) ?? rest.endIndex
+        return String(url[..<end])
+    }
+
+    private func probe(_ path: String) async -> Bool {
+        let x = HTTPExchange(
+            url: baseURL + path, post: false, body: [], headers: configuration.headers.map { "\($0.name): \($0.value)" },
+            connectTimeoutMs: Self.ms(configuration.connectTimeout), timeoutMs: Self.ms(configuration.callTimeout),
+            userAgent: configuration.userAgent)
+        let r = await engine.perform(x)
+        return r.curlCode == 0 && r.status == 200
+    }
+
+    // MARK: internals
+
+    func encodeParams<P: Encodable>(_ params: P) throws(JSONRPCClientError) -> JSONValue? {
+        if P.self == NoParams.self { return nil }
+        if let v = params as? JSONValue { return v }
+        do {
+            return try JSONValue(parsing: Array(JSONEncoder().encode(params)))
+        } catch {
+            throw JSONRPCClientError(.decoding("params: \(error)"))
+        }
+    }
+
+    func decodeResult<R: Decodable>(_ type: R.Type, from value: JSONValue) throws(JSONRPCClientError) -> R {
+        if let v = value as? R { return v }
+        do {
+            return try JSONDecoder().decode(R.self, from: Data(value.jsonBytes))
+        } catch {
+            throw JSONRPCClientError(.decoding("result: \(error)"))
+        }
+    }
+
+    static func requestBody(method: String, params: JSONValue?, id: Int?) -> [UInt8] {
+        var o: JSONObject = ["jsonrpc": "2.0", "method": .string(method)]
+        if let params { o["params"] = params }
+        if let id { o["id"] = .int(id) }
+        return JSONValue.object(o).jsonBytes
+    }
+
+    private func rawCall(_ method: String, params: JSONValue?, idempotent: Bool, timeout: Duration?) async throws(JSONRPCClientError) -> JSONValue {
+        let id = nextID.add(1, ordering: .relaxed).oldValue
+        let body = Self.requestBody(method: method, params: params, id: id)
+        let r = try await exchange(body: body, idempotent: idempotent, notification: false, timeout: timeout)
+        let value = try parseResponse(r)
+        return try Self.unwrap(value, attempts: r.attempts)
+    }
+
+    static func unwrap(_ value: JSONValue, attempts: Int) throws(JSONRPCClientError) -> JSONValue {
+        if let e = value["error"] {
+            throw JSONRPCClientError(.rpc(rpcError(e)), attempts: attempts)
+        }
+        guard let result = value["result"] else {
+            throw JSONRPCClientError(.decoding("response has neither result nor error"), attempts: attempts)
+        }
+        return result
+    }
+
+    static func rpcError(_ e: JSONValue) -> JSONRPCError {
+        JSONRPCError(code: e["code"]?.intValue ?? -32603, message: e["message"]?.stringValue ?? "", data: e["data"])
+    }
+
+    func parseResponse(_ r: AttemptResult) throws(JSONRPCClientError) -> JSONValue {
+        guard r.status == 200 else {
+            throw JSONRPCClientError(.httpStatus(code: r.status, body: String(decoding: r.body, as: UTF8.self)), attempts: r.attempts)
+        }
+        do {
+            return try JSONValue(parsing: r.body)
+        } catch {
+            throw JSONRPCClientError(.decoding("response is not JSON: \(error)"), attempts: r.attempts)
+        }
+    }
+
+    struct AttemptResult {
+        var status: Int
+        var body: [UInt8]
+        var attempts: Int
+    }
+
+    static func ms(_ d: Duration) -> Int {
+        let (s, a) = d.components
+        return max(0, Int(s) * 1000 + Int(a / 1_000_000_000_000_000))
+    }
+
+    /// Sends `body` with retries where safe; returns the last HTTP response or throws the transport failure.
+    func exchange(body: [UInt8], idempotent: Bool, notification: Bool, timeout: Duration?) async throws(JSONRPCClientError) -> AttemptResult {
+        do {
+            try await limiter.acquire()
+        } catch {
+            throw JSONRPCClientError(.cancelled)
+        }
+        defer { limiter.release() }
+        let clock = ContinuousClock()
+        let deadline = clock.now + (timeout ?? configuration.callTimeout)
+        var headers = ["Content-Type: application/json", "Accept: application/json"]
+        headers += configuration.headers.map { "\($0.name): \($0.value)" }
+        if let token = configuration.bearerToken { headers.append("Authorization: Bearer \(token)") }
+        var attempt = 0
+        var backoff = configuration.retry.initialBackoff
+        while true {
+            attempt += 1
+            let remaining = Self.ms(deadline - clock.now)
+            if remaining <= 0 {
+                throw JSONRPCClientError(.transport(code: 28, message: "call timeout reached"), attempts: attempt - 1)
+            }
+            let x = HTTPExchange(
+                url: url, post: true, body: body, headers: headers + ["RPC-Timeout: \(remaining)"],
+                // A little longer than RPC-Timeout, so that the server's own -32001 answer can arrive.
+                connectTimeoutMs: min(remaining, Self.ms(configuration.connectTimeout)), timeoutMs: remaining + 250,
+                userAgent: configuration.userAgent)
+            let r = await engine.perform(x)
+            if Task.isCancelled { throw JSONRPCClientError(.cancelled, attempts: attempt) }
+            var retryAfter: Duration? = nil
+            let retryable: Bool
+            if r.curlCode != 0 {
+                retryable = Self.isRetryable(curlCode: r.curlCode, requestSent: r.requestSent, idempotent: idempotent && !notification)
+            } else if r.status == 503, let ra = r.retryAfter {
+                retryable = true
+                retryAfter = ra
+            } else if r.status == 200, !notification, Self.isShuttingDownAnswer(r.body) {
+                retryable = true
+            } else {
+                retryable = false
+            }
+            let outOfAttempts = attempt >= configuration.retry.maxAttempts
+            if !retryable || outOfAttempts {
+                if r.curlCode != 0 {
+                    throw JSONRPCClientError(.transport(code: r.curlCode, message: r.curlMessage), attempts: attempt)
+                }
+                return AttemptResult(status: r.status, body: r.body, attempts: attempt)
+            }
+            // Full jitter over the current backoff step, never below what Retry-After asks for.
+            let jittered = Duration.nanoseconds(Int64.random(in: 0...max(1, Int64(Self.ms(backoff)) * 1_000_000)))
+            let wait = max(jittered, retryAfter ?? .zero)
+            if clock.now + wait >= deadline {
+                if r.curlCode != 0 { throw JSONRPCClientError(.transport(code: r.curlCode, message: r.curlMessage), attempts: attempt) }
+                return AttemptResult(status: r.status, body: r.body, attempts: attempt)
+            }
+            do {
+                try await Task.sleep(for: wait)
+            } catch {
+                throw JSONRPCClientError(.cancelled, attempts: attempt)
+            }
+            backoff = min(backoff * 2, configuration.retry.maxBackoff)
+        }
+    }
+
+    /// Connection refused, or a failure before any request byte went out, is always safe to retry;
+    /// a connection lost mid-call only for idempotent calls.
+    static func isRetryable(curlCode: Int, requestSent: Bool, idempotent: Bool) -> Bool {
+        switch curlCode {
+        case 7: return true  // CURLE_COULDNT_CONNECT
+        case 52, 55, 56: return !requestSent || idempotent  // GOT_NOTHING, SEND_ERROR, RECV_ERROR
+        default: return false
+        }
+    }
+
+    /// A single response whose error is -32002 (or a batch whose every answer is): the server did not run it.
+    static func isShuttingDownAnswer(_ body: [UInt8]) -> Bool {
+        guard let v = try? JSONValue(parsing: body) else { return false }
+        if let a = v.arrayValue {
+            return !a.isEmpty && a.allSatisfy { $0["error"]?["code"]?.intValue == -32002 }
+        }
+        return v["error"]?["code"]?.intValue == -32002
+    }
+}

@@ -1,0 +1,45 @@
+// One public error type for every way a call can fail, telling them apart.
+import JSONRPC
+
+/// Why a call failed: transport, HTTP status, JSON-RPC error, decoding, or cancellation.
+public struct JSONRPCClientError: Error, Sendable, CustomStringConvertible {
+    public enum Kind: Sendable {
+        /// libcurl failed: no HTTP response (connect, reset, timeout). `code` is the `CURLcode`.
+        case transport(code: Int, message: String)
+        /// The server answered with a non-success HTTP status.
+        case httpStatus(code: Int, body: String)
+        /// The server answered with a JSON-RPC error object.
+        case rpc(JSONRPCError)
+        /// The response (or the params) could not be encoded or decoded.
+        case decoding(String)
+        /// The caller's task was cancelled; the transfer was aborted.
+        case cancelled
+    }
+
+    public let kind: Kind
+    /// How many attempts were made (retries included).
+    public let attempts: Int
+
+    public init(_ kind: Kind, attempts: Int = 1) {
+        self.kind = kind
+        self.attempts = attempts
+    }
+
+    /// The JSON-RPC error, when the server sent one.
+    public var rpcError: JSONRPCError? { if case .rpc(let e) = kind { e } else { nil } }
+    /// The HTTP status, when the server answered with a failure status.
+    public var httpStatus: Int? { if case .httpStatus(let c, _) = kind { c } else { nil } }
+    /// The curl code of a transport failure.
+    public var curlCode: Int? { if case .transport(let c, _) = kind { c } else { nil } }
+    public var isTimeout: Bool { curlCode == 28 }
+
+    public var description: String {
+        switch kind {
+        case .transport(let code, let message): "transport error (curl \(code)): \(message)"
+        case .httpStatus(let code, let body): "HTTP \(code): \(body.prefix(200))"
+        case .rpc(let e): e.description
+        case .decoding(let why): "decoding error: \(why)"
+        case .cancelled: "cancelled"
+        }
+    }
+}

@@ -1,0 +1,178 @@
+// The SDK against the real binary: calls, batches, notifications, errors, deadlines, cancellation,
+// concurrency with connection reuse, and a restart under load that loses no call.
+import Foundation
+import GatewayApp
+import JSONRPC
+import JSONRPCClient
+import Synchronization
+import Testing
+
+@Suite(.serialized)
+struct GatewaySDKTests {
+    func client(_ gw: GatewayProcess, _ configure: (inout JSONRPCClient.Configuration) -> Void = { _ in }) -> JSONRPCClient {
+        var c = JSONRPCClient.Configuration()
+        configure(&c)
+        return JSONRPCClient(url: "http://127.0.0.1:\(gw.port)/rpc", configuration: c)
+    }
+
+    func metric(_ gw: GatewayProcess, _ name: String) throws -> Int {
+        let r = try RawClient(port: gw.port).roundTrip("GET /metrics HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n")
+        let line = r.text.split(separator: "\n").first { $0.hasPrefix(name + " ") }
+        return Int(line?.split(separator: " ").last ?? "") ?? -1
+    }
+
+    @Test func typed_untyped_and_notification_calls() async throws {
+        let gw = try GatewayProcess()
+        let c = client(gw)
+        #expect(try await c.call(Subtract.self, SubtractParams(minuend: .int(42), subtrahend: .int(23))) == .int(19))
+        #expect(try await c.call("echo", params: ["a": [1, 2]]) == ["a": [1, 2]])
+        #expect(try await c.call(GetData.self, NoParams()) == ["hello", 5])
+        try await c.notify("update", params: [1, 2, 3])
+        #expect(await c.health())
+        #expect(await c.ready())
+    }
+
+    @Test func batch_results_come_back_per_entry() async throws {
+        let gw = try GatewayProcess()
+        let c = client(gw)
+        var b = RPCBatch()
+        let a = try b.add(Subtract.self, SubtractParams(minuend: .int(5), subtrahend: .int(2)))
+        let missing = b.add("no_such_method")
+        b.notify("notify_hello", params: [7])
+        let sum = try b.add(Sum.self, [.int(1), .int(2), .int(4)])
+        let results = try await c.batch(b)
+        #expect(try results.value(a) == .int(3))
+        #expect(try results.value(sum) == .int(7))
+        guard case .failure(let e) = results[missing] else { Issue.record("expected a failure"); return }
+        #expect(e.rpcError?.code == -32601)
+    }
+
+    @Test func errors_are_told_apart() async throws {
+        let gw = try GatewayProcess()
+        let c = client(gw)
+        do {
+            _ = try await c.call("subtract", params: [1])
+            Issue.record("expected -32602")
+        } catch {
+            #expect(error.rpcError?.code == -32602)
+        }
+        let wrongPath = JSONRPCClient(url: "http://127.0.0.1:\(gw.port)/nope")
+        do {
+            _ = try await wrongPath.call("echo")
+            Issue.record("expected HTTP 404")
+        } catch {
+            #expect(error.httpStatus == 404)
+        }
+        var noRetry = JSONRPCClient.Configuration()
+        noRetry.retry = .none
+        let refused = JSONRPCClient(url: "http://127.0.0.1:1/rpc", configuration: noRetry)
+        do {
+            _ = try await refused.call("echo")
+            Issue.record("expected a transport error")
+        } catch {
+            #expect(error.curlCode == 7)
+        }
+    }
+
+    @Test func deadline_is_sent_and_enforced_by_the_server() async throws {
+        let gw = try GatewayProcess()
+        let c = client(gw)
+        let start = ContinuousClock.now
+        do {
+            _ = try await c.call(Sleep.self, SleepParams(ms: 5000), timeout: .milliseconds(200))
+            Issue.record("expected a deadline error")
+        } catch {
+            #expect(error.rpcError?.code == -32001 || error.isTimeout)
+        }
+        #expect(ContinuousClock.now - start < .seconds(2))
+    }
+
+    @Test func task_cancellation_aborts_the_transfer_and_the_server_cancels_the_handler() async throws {
+        let gw = try GatewayProcess()
+        let c = client(gw)
+        let task = Task { try await c.call(Sleep.self, SleepParams(ms: 10_000)) }
+        // The call is in flight once the server counts it.
+        for _ in 0..<500 where try metric(gw, "gateway_calls_in_flight") < 1 { try await Task.sleep(for: .milliseconds(5)) }
+        let start = ContinuousClock.now
+        task.cancel()
+        let outcome = await task.result
+        #expect(ContinuousClock.now - start < .seconds(1))
+        guard case .failure(let e) = outcome, let error = e as? JSONRPCClientError, case .cancelled = error.kind else {
+            Issue.record("expected .cancelled, got \(outcome)")
+            return
+        }
+        // The disconnect cancels the handler: nothing stays in flight.
+        for _ in 0..<500 where try metric(gw, "gateway_calls_in_flight") > 0 { try await Task.sleep(for: .milliseconds(5)) }
+        #expect(try metric(gw, "gateway_calls_in_flight") == 0)
+    }
+
+    @Test func hundreds_of_concurrent_calls_reuse_a_few_connections() async throws {
+        let gw = try GatewayProcess()
+        let c = client(gw) { $0.maxConnections = 16; $0.maxConcurrentCalls = 16 }
+        let n = 400
+        let ok = try await withThrowingTaskGroup(of: Bool.self) { group in
+            for i in 0..<n {
+                group.addTask {
+                    try await c.call(Subtract.self, SubtractParams(minuend: .int(i), subtrahend: .int(1))) == .int(i - 1)
+                }
+            }
+            return try await group.reduce(0) { $0 + ($1 ? 1 : 0) }
+        }
+        #expect(ok == n)
+        let accepted = try metric(gw, "gateway_connections_accepted_total")
+        // 16 concurrent transfers need at most 16 connections, +1 for the start-up probe, +1 for this metrics probe.
+        #expect(accepted <= 18, "accepted \(accepted) connections for \(n) calls")
+    }
+
+    @Test func restart_under_load_loses_no_call() async throws {
+        let first = try GatewayProcess(["--drain-timeout", "5s"])
+        let port = first.port
+        let c = JSONRPCClient(url: "http://127.0.0.1:\(port)/rpc", configuration: {
+            var cfg = JSONRPCClient.Configuration()
+            cfg.retry = .init(maxAttempts: 30, initialBackoff: .milliseconds(20), maxBackoff: .milliseconds(200))
+            cfg.callTimeout = .seconds(20)
+            return cfg
+        }())
+        final class Load: Sendable {
+            let stop = Atomic<Bool>(false)
+            let failures = Mutex<[String]>([])
+            let done = Atomic<Int>(0)
+        }
+        let load = Load()
+        let workers = Task {
+            await withTaskGroup(of: Void.self) { group in
+                for w in 0..<8 {
+                    group.addTask {
+                        var i = 0
+                        while !load.stop.load(ordering: .relaxed) && i < 100_000 {
+                            i += 1
+                            do {
+                                let r = try await c.call(Subtract.self, SubtractParams(minuend: .int(w * 1000 + i), subtrahend: .int(1)))
+                                if r != .int(w * 1000 + i - 1) { load.failures.withLock { $0.append("wrong result \(r)") } }
+                                load.done.add(1, ordering: .relaxed)
+                            } catch {
+                                load.failures.withLock { $0.append("\(error)") }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        func waitForCalls(_ n: Int) async throws {
+            let target = load.done.load(ordering: .relaxed) + n
+            for _ in 0..<2000 where load.done.load(ordering: .relaxed) < target { try await Task.sleep(for: .milliseconds(5)) }
+        }
+        try await waitForCalls(300)
+        first.signal(SIGTERM)
+        #expect(first.waitForExit() == 0)
+        let second = try GatewayProcess(port: port)
+        try await waitForCalls(300)
+        load.stop.store(true, ordering: .relaxed)
+        await workers.value
+        second.signal(SIGTERM)
+        #expect(second.waitForExit() == 0)
+        let f = load.failures.withLock { $0 }
+        #expect(f.isEmpty, "\(f.count) failed calls, first: \(f.first ?? "")")
+        #expect(load.done.load(ordering: .relaxed) >= 600)
+    }
+}
