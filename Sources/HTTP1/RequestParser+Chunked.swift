@@ -19,13 +19,7 @@ extension RequestParser {
             i += 1
         }
         if i == line.startIndex { throw .bad("missing or invalid chunk size") }
-        if i < line.endIndex {
-            // BWS ";" chunk-ext: whitespace is allowed only before a semicolon.
-            var j = i
-            while j < line.endIndex && (line[j] == Ascii.sp || line[j] == Ascii.htab) { j += 1 }
-            guard j < line.endIndex, line[j] == UInt8(ascii: ";") else { throw .bad("invalid chunk size") }
-            for b in line[j...] where !isChunkLineByte(b) { throw .bad("invalid byte in chunk extension") }
-        }
+        if i < line.endIndex { try Self.validateChunkExtensions(line[i...]) }
         start = lf + 1
         return size
     }
@@ -49,6 +43,42 @@ extension RequestParser {
         trailerFields.append(name: name, value: value)
         if trailerFields.count > limits.maxHeaderCount { throw HTTPParseError(.headerFieldsTooLarge, "too many trailer fields") }
         return false
+    }
+
+    /// `*( BWS ";" BWS chunk-ext-name [ BWS "=" BWS ( token / quoted-string ) ] )` (RFC 9112 §7.1.1).
+    static func validateChunkExtensions(_ ext: ArraySlice<UInt8>) throws(HTTPParseError) {
+        var i = ext.startIndex
+        func skipBWS() { while i < ext.endIndex && (ext[i] == Ascii.sp || ext[i] == Ascii.htab) { i += 1 } }
+        func token() -> Bool {
+            let s = i
+            while i < ext.endIndex && Ascii.isTchar(ext[i]) { i += 1 }
+            return i > s
+        }
+        while i < ext.endIndex {
+            skipBWS()
+            guard i < ext.endIndex, ext[i] == UInt8(ascii: ";") else { throw .bad("invalid chunk size or extension") }
+            i += 1
+            skipBWS()
+            guard token() else { throw .bad("chunk extension without a name") }
+            skipBWS()
+            guard i < ext.endIndex, ext[i] == UInt8(ascii: "=") else { continue }
+            i += 1
+            skipBWS()
+            if i < ext.endIndex && ext[i] == UInt8(ascii: "\"") {
+                i += 1
+                var closed = false
+                while i < ext.endIndex {
+                    let b = ext[i]
+                    if b == UInt8(ascii: "\"") { closed = true; i += 1; break }
+                    if b == UInt8(ascii: "\\") { i += 2; continue }
+                    if (b < 0x20 && b != Ascii.htab) || b == 0x7F { break }
+                    i += 1
+                }
+                guard closed else { throw .bad("unterminated quoted chunk extension value") }
+            } else if !token() {
+                throw .bad("chunk extension without a value after '='")
+            }
+        }
     }
 
     private func hexValue(_ b: UInt8) -> Int? {

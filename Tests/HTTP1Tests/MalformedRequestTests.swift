@@ -34,6 +34,9 @@ struct MalformedRequestTests {
         ("POST / HTTP/1.1\r\n\(h)Transfer-Encoding: chunked\r\n\r\n 5\r\n", 400, "chunk size leading space"),
         ("POST / HTTP/1.1\r\n\(h)Transfer-Encoding: chunked\r\n\r\n5 \r\nhello\r\n", 400, "chunk size trailing space"),
         ("POST / HTTP/1.1\r\n\(h)Transfer-Encoding: chunked\r\n\r\nffffffffffffffffffff\r\n", 413, "chunk size overflow"),
+        ("POST / HTTP/1.1\r\n\(h)Transfer-Encoding: chunked\r\n\r\n3;\r\nabc\r\n0\r\n\r\n", 400, "extension without a name"),
+        ("POST / HTTP/1.1\r\n\(h)Transfer-Encoding: chunked\r\n\r\n3;a=\r\nabc\r\n0\r\n\r\n", 400, "extension without a value"),
+        ("POST / HTTP/1.1\r\n\(h)Transfer-Encoding: chunked\r\n\r\n3;a=\"x\r\nabc\r\n0\r\n\r\n", 400, "unterminated quoted value"),
         ("POST / HTTP/1.1\r\n\(h)Transfer-Encoding: chunked\r\n\r\n5\r\nhelloXX", 400, "chunk without CRLF"),
         ("POST / HTTP/1.1\r\n\(h)Transfer-Encoding: chunked\r\n\r\n5\nhello\r\n", 400, "chunk size bare LF"),
         // RFC 9112 §2.2: bare CR is invalid; we also refuse bare LF as a line terminator.

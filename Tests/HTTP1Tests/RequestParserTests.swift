@@ -31,7 +31,7 @@ struct RequestParserTests {
         ("get", "GET /healthz HTTP/1.1\r\nHost: a\r\n\r\n", "GET", "/healthz", ""),
         ("post with length", "POST /rpc HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\n\r\nhello", "POST", "/rpc", "hello"),
         ("chunked with extension and trailer",
-         "POST /rpc HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n5;name=\"v\"\r\nhello\r\n1 ;x\r\n!\r\n0\r\nX-Trailer: t\r\n\r\n",
+         "POST /rpc HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n5;name=\"v\\\"w\"\r\nhello\r\n1 ;x ; y = z\r\n!\r\n0\r\nX-Trailer: t\r\n\r\n",
          "POST", "/rpc", "hello!"),
         ("http/1.0 without host", "GET / HTTP/1.0\r\n\r\n", "GET", "/", ""),
         ("absolute form", "GET http://example.com:8080/readyz?verbose HTTP/1.1\r\nHost: example.com\r\n\r\n", "GET",

@@ -1099,8 +1099,6 @@ def _():
             fail("expected 413 once the chunked body passed 5 MiB, got connection %s without a response (sent %d bytes)"
                  % ("reset" if c.reset else "closed", sent))
         expect_status(r, 413)
-        if sent > MAX_BODY + 1024 * 1024 + 512 * 1024:
-            pass  # the kernel buffers a lot; only the answer matters
         expect_conn_close_header(r)
         expect_closed(c)
 
@@ -1373,7 +1371,7 @@ SMUGGLE = [
     ("CL-plus-TE-HTTP/1.0", head(CTH, CLH, TEH, rl=b"POST /rpc HTTP/1.0") + CHUNKED_BODY, (400,)),
     ("TE-quoted-chunked", head(HOSTH, CTH, b'Transfer-Encoding: "chunked"') + CHUNKED_BODY, (400, 501)),
     ("TE-chunked-with-parameter", head(HOSTH, CTH, b"Transfer-Encoding: chunked;q=1") + CHUNKED_BODY, (400, 501)),
-    ("chunk-ext-without-name", head(HOSTH, CTH, TEH) + HX + b";\r\n" + BODY + b"\r\n0\r\n\r\n", (400,)),
+    ("chunk-ext-without-name-strict-grammar", head(HOSTH, CTH, TEH) + HX + b";\r\n" + BODY + b"\r\n0\r\n\r\n", (400,)),
     ("chunk-ext-NUL", head(HOSTH, CTH, TEH) + HX + b";a=\x00\r\n" + BODY + b"\r\n0\r\n\r\n", (400,)),
     ("invalid-token-in-method", head(HOSTH, CTH, CLH, rl=b"PO(ST /rpc HTTP/1.1") + BODY, (400, 501)),
     ("empty-method", head(HOSTH, CTH, CLH, rl=b" /rpc HTTP/1.1") + BODY, (400,)),
