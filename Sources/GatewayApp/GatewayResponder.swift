@@ -71,12 +71,14 @@ struct GatewayResponder: HTTPResponder {
         .text(.methodNotAllowed, "method not allowed\n", fields: ["Allow": allow])
     }
 
-    /// `application/json` or `application/json-rpc`, parameters allowed.
+    /// `application/json` or `application/json-rpc`, parameters allowed, case-insensitive.
     static func isJSON(_ contentType: String?) -> Bool {
         guard let ct = contentType else { return false }
-        let media = ct.split(separator: ";", maxSplits: 1, omittingEmptySubsequences: false)[0]
-            .trimmingCharacters(in: " \t").lowercased()
-        return media == "application/json" || media == "application/json-rpc"
+        var media = Substring(ct)
+        if let semi = media.firstIndex(of: ";") { media = media[..<semi] }
+        while let l = media.utf8.last, l == 0x20 || l == 0x09 { media = media.dropLast() }
+        while let f = media.utf8.first, f == 0x20 || f == 0x09 { media = media.dropFirst() }
+        return media.asciiCaseInsensitiveEquals("application/json") || media.asciiCaseInsensitiveEquals("application/json-rpc")
     }
 
     private func rpcReply(_ request: HTTPRequest, server: HTTPServerState) -> HTTPReply {

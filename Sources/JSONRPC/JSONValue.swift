@@ -82,12 +82,19 @@ public indirect enum JSONValue: Sendable, Hashable {
 
     /// Parses JSON text (strict RFC 8259, UTF-8 validated, nesting limited).
     public init(parsing bytes: some Collection<UInt8>, maxDepth: Int = JSONParser.defaultMaxDepth) throws(JSONParseError) {
-        let array = Array(bytes)
-        self = try array.withUnsafeBufferPointer { buf throws(JSONParseError) in
+        func parse(_ buf: UnsafeBufferPointer<UInt8>) throws(JSONParseError) -> JSONValue {
             var p = JSONParser(buf, maxDepth: maxDepth)
             let v = try p.parseValue()
             try p.expectEnd()
             return v
+        }
+        let result: Result<JSONValue, JSONParseError>? = bytes.withContiguousStorageIfAvailable { buf in
+            do throws(JSONParseError) { return .success(try parse(buf)) } catch { return .failure(error) }
+        }
+        if let result {
+            self = try result.get()
+        } else {
+            self = try Array(bytes).withUnsafeBufferPointer { buf throws(JSONParseError) in try parse(buf) }
         }
     }
 

@@ -74,7 +74,7 @@ extension RPCBody {
         p.position += 1
         var jsonrpc: Range<Int>?, method: String?, methodRange: Range<Int>?, params: Range<Int>?, id: Range<Int>?
         var problem: String?
-        var seen: Set<String> = []
+        var seen = (jsonrpc: false, method: false, params: false, id: false)
         if p.peek() != UInt8(ascii: "}") {
             while true {
                 _ = p.peek()
@@ -82,16 +82,15 @@ extension RPCBody {
                 _ = p.peek()
                 p.position += 1  // ':'
                 guard let range = try? p.skipValue() else { break }
-                if !seen.insert(key).inserted && ["jsonrpc", "method", "params", "id"].contains(key) {
-                    problem = problem ?? "duplicate member \"\(key)\""
-                }
+                var duplicate = false
                 switch key {
-                case "jsonrpc": jsonrpc = range
-                case "method": methodRange = range
-                case "params": params = range
-                case "id": id = range
+                case "jsonrpc": duplicate = seen.jsonrpc; seen.jsonrpc = true; jsonrpc = range
+                case "method": duplicate = seen.method; seen.method = true; methodRange = range
+                case "params": duplicate = seen.params; seen.params = true; params = range
+                case "id": duplicate = seen.id; seen.id = true; id = range
                 default: break
                 }
+                if duplicate { problem = problem ?? "duplicate member \"\(key)\"" }
                 guard p.peek() == UInt8(ascii: ",") else { break }
                 p.position += 1
             }

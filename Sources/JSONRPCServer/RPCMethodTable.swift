@@ -59,9 +59,9 @@ enum RPCCoding {
         if P.self == NoParams.self { return NoParams() as! P }
         if P.self == JSONValue.self { return (try params.map(parseValue) ?? .null) as! P }
         if P.self == JSONValue?.self { return (try params.map(parseValue)) as! P }
-        let data = params.map { Data($0) } ?? Data("null".utf8)
+        let value = try params.map(parseValue) ?? .null
         do {
-            return try JSONDecoder().decode(P.self, from: data)
+            return try JSONValueDecoder.decode(P.self, from: value)
         } catch let error as DecodingError {
             throw .invalidParams(describe(error))
         } catch {

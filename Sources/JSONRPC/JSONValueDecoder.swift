@@ -1,0 +1,184 @@
+// Codable decoding straight from a parsed `JSONValue`: no second pass over the text, no Foundation.
+
+/// Decodes `Decodable` types from a `JSONValue`, with the same errors (`DecodingError`) JSONDecoder gives.
+public enum JSONValueDecoder {
+    public static func decode<T: Decodable>(_ type: T.Type, from value: JSONValue) throws -> T {
+        if let v = value as? T { return v }
+        return try T(from: ValueDecoder(value: value, codingPath: []))
+    }
+}
+
+struct ValueDecoder: Decoder {
+    let value: JSONValue
+    let codingPath: [any CodingKey]
+    var userInfo: [CodingUserInfoKey: Any] { [:] }
+
+    func container<Key: CodingKey>(keyedBy type: Key.Type) throws -> KeyedDecodingContainer<Key> {
+        guard case .object(let o) = value else {
+            throw DecodingError.typeMismatch([String: Any].self, .init(codingPath: codingPath, debugDescription: "expected an object, found \(value.kind)"))
+        }
+        return KeyedDecodingContainer(KeyedContainer<Key>(object: o, codingPath: codingPath))
+    }
+
+    func unkeyedContainer() throws -> any UnkeyedDecodingContainer {
+        guard case .array(let a) = value else {
+            throw DecodingError.typeMismatch([Any].self, .init(codingPath: codingPath, debugDescription: "expected an array, found \(value.kind)"))
+        }
+        return UnkeyedContainer(array: a, codingPath: codingPath)
+    }
+
+    func singleValueContainer() throws -> any SingleValueDecodingContainer { SingleContainer(value: value, codingPath: codingPath) }
+}
+
+extension JSONValue {
+    var kind: String {
+        switch self {
+        case .null: "null"
+        case .bool: "a boolean"
+        case .number: "a number"
+        case .string: "a string"
+        case .array: "an array"
+        case .object: "an object"
+        }
+    }
+}
+
+/// Scalar conversions shared by the three containers.
+enum Scalar {
+    static func mismatch<T>(_ t: T.Type, _ v: JSONValue, _ path: [any CodingKey]) -> DecodingError {
+        if case .null = v {
+            return .valueNotFound(t, .init(codingPath: path, debugDescription: "expected \(t), found null"))
+        }
+        return .typeMismatch(t, .init(codingPath: path, debugDescription: "expected \(t), found \(v.kind)"))
+    }
+
+    static func decode<T: Decodable>(_ t: T.Type, _ v: JSONValue, _ path: [any CodingKey]) throws -> T {
+        switch t {
+        case is String.Type:
+            guard case .string(let s) = v else { throw mismatch(t, v, path) }
+            return s as! T
+        case is Bool.Type:
+            guard case .bool(let b) = v else { throw mismatch(t, v, path) }
+            return b as! T
+        case is Int.Type: return try integer(Int.self, v, path) as! T
+        case is Int64.Type: return try integer(Int64.self, v, path) as! T
+        case is Int32.Type: return try integer(Int32.self, v, path) as! T
+        case is Int16.Type: return try integer(Int16.self, v, path) as! T
+        case is Int8.Type: return try integer(Int8.self, v, path) as! T
+        case is UInt.Type: return try integer(UInt.self, v, path) as! T
+        case is UInt64.Type: return try integer(UInt64.self, v, path) as! T
+        case is UInt32.Type: return try integer(UInt32.self, v, path) as! T
+        case is UInt16.Type: return try integer(UInt16.self, v, path) as! T
+        case is UInt8.Type: return try integer(UInt8.self, v, path) as! T
+        case is Double.Type:
+            guard case .number(let n) = v, let d = Double(n.text) else { throw mismatch(t, v, path) }
+            return d as! T
+        case is Float.Type:
+            guard case .number(let n) = v, let f = Float(n.text) else { throw mismatch(t, v, path) }
+            return f as! T
+        case is JSONValue.Type:
+            return v as! T
+        default:
+            return try T(from: ValueDecoder(value: v, codingPath: path))
+        }
+    }
+
+    static func integer<I: FixedWidthInteger>(_ t: I.Type, _ v: JSONValue, _ path: [any CodingKey]) throws -> I {
+        guard case .number(let n) = v else { throw mismatch(t, v, path) }
+        if let i = I(n.text) { return i }
+        // 1.0 or 1e2: integral values written another way.
+        if let d = Double(n.text), d == d.rounded(), let i = I(exactly: d) { return i }
+        throw DecodingError.dataCorrupted(.init(codingPath: path, debugDescription: "\(n.text) does not fit in \(t)"))
+    }
+}
+
+struct KeyedContainer<Key: CodingKey>: KeyedDecodingContainerProtocol {
+    let object: JSONObject
+    let codingPath: [any CodingKey]
+
+    var allKeys: [Key] { object.members.compactMap { Key(stringValue: $0.key) } }
+    func contains(_ key: Key) -> Bool { object[key.stringValue] != nil }
+
+    private func value(_ key: Key) throws -> JSONValue {
+        guard let v = object[key.stringValue] else {
+            throw DecodingError.keyNotFound(key, .init(codingPath: codingPath, debugDescription: "missing member \"\(key.stringValue)\""))
+        }
+        return v
+    }
+
+    func decodeNil(forKey key: Key) throws -> Bool { try value(key).isNull }
+    func decode<T: Decodable>(_ type: T.Type, forKey key: Key) throws -> T {
+        try Scalar.decode(type, try value(key), codingPath + [key])
+    }
+    func decodeIfPresent<T: Decodable>(_ type: T.Type, forKey key: Key) throws -> T? {
+        guard let v = object[key.stringValue], !v.isNull else { return nil }
+        return try Scalar.decode(type, v, codingPath + [key])
+    }
+    func nestedContainer<NestedKey: CodingKey>(keyedBy type: NestedKey.Type, forKey key: Key) throws -> KeyedDecodingContainer<NestedKey> {
+        try ValueDecoder(value: try value(key), codingPath: codingPath + [key]).container(keyedBy: type)
+    }
+    func nestedUnkeyedContainer(forKey key: Key) throws -> any UnkeyedDecodingContainer {
+        try ValueDecoder(value: try value(key), codingPath: codingPath + [key]).unkeyedContainer()
+    }
+    func superDecoder() throws -> any Decoder { ValueDecoder(value: object["super"] ?? .null, codingPath: codingPath) }
+    func superDecoder(forKey key: Key) throws -> any Decoder { ValueDecoder(value: object[key.stringValue] ?? .null, codingPath: codingPath + [key]) }
+}
+
+struct IndexKey: CodingKey {
+    let intValue: Int?
+    var stringValue: String { "\(intValue ?? 0)" }
+    init(_ i: Int) { intValue = i }
+    init?(stringValue: String) { return nil }
+    init?(intValue: Int) { self.intValue = intValue }
+}
+
+struct UnkeyedContainer: UnkeyedDecodingContainer {
+    let array: [JSONValue]
+    let codingPath: [any CodingKey]
+    var currentIndex = 0
+
+    init(array: [JSONValue], codingPath: [any CodingKey]) {
+        self.array = array
+        self.codingPath = codingPath
+    }
+
+    var count: Int? { array.count }
+    var isAtEnd: Bool { currentIndex >= array.count }
+
+    private mutating func next<T>(_ t: T.Type) throws -> (JSONValue, [any CodingKey]) {
+        guard !isAtEnd else {
+            throw DecodingError.valueNotFound(t, .init(codingPath: codingPath + [IndexKey(currentIndex)], debugDescription: "array has only \(array.count) elements"))
+        }
+        defer { currentIndex += 1 }
+        return (array[currentIndex], codingPath + [IndexKey(currentIndex)])
+    }
+
+    mutating func decodeNil() throws -> Bool {
+        guard !isAtEnd, array[currentIndex].isNull else { return false }
+        currentIndex += 1
+        return true
+    }
+    mutating func decode<T: Decodable>(_ type: T.Type) throws -> T {
+        let (v, path) = try next(type)
+        return try Scalar.decode(type, v, path)
+    }
+    mutating func nestedContainer<NestedKey: CodingKey>(keyedBy type: NestedKey.Type) throws -> KeyedDecodingContainer<NestedKey> {
+        let (v, path) = try next([String: Any].self)
+        return try ValueDecoder(value: v, codingPath: path).container(keyedBy: type)
+    }
+    mutating func nestedUnkeyedContainer() throws -> any UnkeyedDecodingContainer {
+        let (v, path) = try next([Any].self)
+        return try ValueDecoder(value: v, codingPath: path).unkeyedContainer()
+    }
+    mutating func superDecoder() throws -> any Decoder {
+        let (v, path) = try next(Any.self)
+        return ValueDecoder(value: v, codingPath: path)
+    }
+}
+
+struct SingleContainer: SingleValueDecodingContainer {
+    let value: JSONValue
+    let codingPath: [any CodingKey]
+    func decodeNil() -> Bool { value.isNull }
+    func decode<T: Decodable>(_ type: T.Type) throws -> T { try Scalar.decode(type, value, codingPath) }
+}
