@@ -1,0 +1,23 @@
+// swift-tools-version:6.0
+// Benchmarks, kept out of the main build: the SDK beside AsyncHTTPClient doing the same JSON-RPC calls.
+import PackageDescription
+
+let package = Package(
+    name: "jsonrpc-gateway-benchmarks",
+    platforms: [.macOS(.v15)],
+    dependencies: [
+        .package(path: ".."),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+    ],
+    targets: [
+        .executableTarget(
+            name: "sdk-bench",
+            dependencies: [
+                .product(name: "JSONRPCClient", package: "jsonrpc-gateway"),
+                .product(name: "JSONRPC", package: "jsonrpc-gateway"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ]
+        )
+    ],
+    swiftLanguageModes: [.v6]
+)
