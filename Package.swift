@@ -60,8 +60,15 @@ let package = Package(
             dependencies: ["GatewayApp"]
         ),
         .testTarget(name: "HTTP1Tests", dependencies: ["HTTP1"]),
+        .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer"]),
         .testTarget(name: "JSONRPCTests", dependencies: ["JSONRPC", "JSONRPCServer"]),
-        .testTarget(name: "GatewayEndToEndTests", dependencies: ["JSONRPC", "JSONRPCClient", "GatewayApp"]),
+        .testTarget(
+            name: "GatewayEndToEndTests",
+            dependencies: [
+                "JSONRPC", "JSONRPCClient", "JSONRPCServer", "HTTPServer", "GatewayApp",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -2,6 +2,9 @@
 // Benchmarks, kept out of the main build: the SDK beside AsyncHTTPClient doing the same JSON-RPC calls.
 import PackageDescription
 
+// A path dependency's identity is its folder's name, which differs between clones.
+let rootIdentity = String(Context.packageDirectory.split(separator: "/").dropLast().last ?? "jsonrpc-gateway").lowercased()
+
 let package = Package(
     name: "jsonrpc-gateway-benchmarks",
     platforms: [.macOS(.v15)],
@@ -13,8 +16,8 @@ let package = Package(
         .executableTarget(
             name: "sdk-bench",
             dependencies: [
-                .product(name: "JSONRPCClient", package: "jsonrpc-gateway"),
-                .product(name: "JSONRPC", package: "jsonrpc-gateway"),
+                .product(name: "JSONRPCClient", package: rootIdentity),
+                .product(name: "JSONRPC", package: rootIdentity),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ]
         )

@@ -31,11 +31,11 @@ struct GatewayResponder: HTTPResponder {
             return .response(metrics(server))
         case "/readyz":
             guard head.method == "GET" || head.method == "HEAD" else { return .response(methodNotAllowed("GET, HEAD")) }
-            return .response(readiness.respond(check: nil, query: head.query))
+            return readinessReply(check: nil, query: head.query)
         default:
             if path.hasPrefix("/readyz/") {
                 guard head.method == "GET" || head.method == "HEAD" else { return .response(methodNotAllowed("GET, HEAD")) }
-                return .response(readiness.respond(check: String(path.dropFirst("/readyz/".count)), query: head.query))
+                return readinessReply(check: String(path.dropFirst("/readyz/".count)), query: head.query)
             }
             return .response(.text(.notFound, "no such endpoint: \(path)\n"))
         }
@@ -65,6 +65,18 @@ struct GatewayResponder: HTTPResponder {
 
             """
         return HTTPResponse(status: .ok, fields: ["Content-Type": "text/plain; version=0.0.4; charset=utf-8"], body: Array(text.utf8))
+    }
+
+    /// Synchronous checks answer on the loop; asynchronous ones run as async work, bounded by their timeouts.
+    private func readinessReply(check: String?, query: Substring?) -> HTTPReply {
+        guard readiness.hasAsyncChecks else { return .response(readiness.respondNow(check: check, query: query)) }
+        let readiness = self.readiness
+        let q = query.map(String.init)
+        let unavailable = HTTPResponse.text(.serviceUnavailable, "readiness checks did not answer in time\n")
+        return .async(HTTPAsyncReply(
+            deadline: MonotonicClock.now() &+ 10_000_000_000,
+            work: { await readiness.respond(check: check, query: q.map { Substring($0) }) },
+            onDeadline: { unavailable }, onShutdown: { unavailable }))
     }
 
     private func methodNotAllowed(_ allow: String) -> HTTPResponse {

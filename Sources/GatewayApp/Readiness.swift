@@ -5,13 +5,54 @@ import HTTPServer
 import Synchronization
 
 /// A named readiness check: nil means ok, a string says why not.
+///
+/// A check is synchronous (answered on the event loop, must be quick) or asynchronous with a timeout, so a
+/// slow dependency cannot hang the probe: past its timeout the check counts as failed.
 public struct ReadinessCheck: Sendable {
     public let name: String
-    public let check: @Sendable () -> String?
+    let sync: (@Sendable () -> String?)?
+    let async: (@Sendable () async -> String?)?
+    public let timeout: Duration
 
     public init(name: String, check: @escaping @Sendable () -> String?) {
         self.name = name
-        self.check = check
+        sync = check
+        async = nil
+        timeout = .zero
+    }
+
+    public init(name: String, timeout: Duration = .seconds(1), check: @escaping @Sendable () async -> String?) {
+        self.name = name
+        sync = nil
+        async = check
+        self.timeout = timeout
+    }
+
+    /// Runs the check, bounded by its timeout.
+    func run() async -> String? {
+        if let sync { return sync() }
+        guard let async else { return nil }
+        return await Self.withTimeout(timeout, async) ?? "timed out after \(timeout)"
+    }
+
+    /// The result of `body`, or nil when `timeout` passes first (the body is cancelled, not awaited).
+    static func withTimeout(_ timeout: Duration, _ body: @escaping @Sendable () async -> String?) async -> String?? {
+        final class Once: Sendable { let continuation = Mutex<CheckedContinuation<String??, Never>?>(nil) }
+        let once = Once()
+        return await withCheckedContinuation { (c: CheckedContinuation<String??, Never>) in
+            once.continuation.withLock { $0 = c }
+            let work = Task {
+                let r = await body()
+                once.continuation.withLock { $0.take() }?.resume(returning: .some(r))
+            }
+            Task {
+                try? await Task.sleep(for: timeout)
+                if let c = once.continuation.withLock({ $0.take() }) {
+                    work.cancel()
+                    c.resume(returning: nil)
+                }
+            }
+        }
     }
 }
 
@@ -44,8 +85,26 @@ final class Readiness: Sendable {
         return .text(.ok, "ok")
     }
 
+    /// True when some check is asynchronous, so the probe must be answered by async work.
+    var hasAsyncChecks: Bool { checks.contains { $0.async != nil } }
+
     /// `/readyz` (all checks), `/readyz/<name>` (one); `?verbose` lists each; `?exclude=name` skips one.
-    func respond(check name: String?, query: Substring?) -> HTTPResponse {
+    func respond(check name: String?, query: Substring?) async -> HTTPResponse {
+        let (selected, verbose) = select(check: name, query: query)
+        guard let selected else { return .text(.notFound, "no readiness check named \(name ?? "")\n") }
+        var results: [(String, String?)] = []
+        for c in selected { results.append((c.name, await c.run())) }
+        return format(results, check: name, verbose: verbose)
+    }
+
+    /// The synchronous form, for servers whose checks are all synchronous (answered on the event loop).
+    func respondNow(check name: String?, query: Substring?) -> HTTPResponse {
+        let (selected, verbose) = select(check: name, query: query)
+        guard let selected else { return .text(.notFound, "no readiness check named \(name ?? "")\n") }
+        return format(selected.map { ($0.name, $0.sync?() ?? nil) }, check: name, verbose: verbose)
+    }
+
+    private func select(check name: String?, query: Substring?) -> ([ReadinessCheck]?, Bool) {
         var verbose = false
         var excluded: Set<String> = []
         for item in (query ?? "").split(separator: "&") {
@@ -56,16 +115,20 @@ final class Readiness: Sendable {
         var selected = checks.filter { !excluded.contains($0.name) }
         if let name {
             selected = checks.filter { $0.name == name }
-            if selected.isEmpty { return .text(.notFound, "no readiness check named \(name)\n") }
+            if selected.isEmpty { return (nil, verbose) }
         }
+        return (selected, verbose)
+    }
+
+    private func format(_ results: [(String, String?)], check name: String?, verbose: Bool) -> HTTPResponse {
         var lines: [String] = []
         var failed = false
-        for c in selected {
-            if let reason = c.check() {
+        for (checkName, result) in results {
+            if let reason = result {
                 failed = true
-                lines.append("[-]\(c.name) failed: \(reason)")
+                lines.append("[-]\(checkName) failed: \(reason)")
             } else {
-                lines.append("[+]\(c.name) ok")
+                lines.append("[+]\(checkName) ok")
             }
         }
         let status: HTTPStatus = failed ? .serviceUnavailable : .ok

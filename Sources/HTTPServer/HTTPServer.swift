@@ -138,33 +138,20 @@ public final class HTTPServer: Sendable {
                 "connections.open": "\(state.openConnections)", "calls.in_flight": "\(state.inFlightCalls)",
             ])
         }
-        phase(.delaying)
-        waitUntil(t0 + plan.delay.nanoseconds) { self.escalate.load(ordering: .relaxed) }
-
-        // 3. The accept loop aborts: deregister everywhere, then close the one descriptor.
-        let fd = listenFD.exchange(-1, ordering: .relaxed)
-        onEveryLoop { ctx in
-            ctx.listening = false
-            ctx.pausedListener = nil
-            ctx.loop.deregister(fd: fd)
-        }
-        if fd >= 0 { Posix.close(fd) }
-        phase(.draining)
-        let drainStart = MonotonicClock.now()
-        onEveryLoop { ctx in for c in ctx.connections { c.beginDrain() } }
-        waitUntil(drainStart + plan.drainTimeout.nanoseconds) {
-            (self.state.inFlightCalls == 0 && self.state.busyConnections <= 0) || self.escalate.load(ordering: .relaxed)
-        }
-
-        if state.inFlightCalls > 0 || state.busyConnections > 0 {
-            phase(.cancelling)
-            onEveryLoop { ctx in for c in ctx.connections { c.cancelCall() } }
-            waitUntil(MonotonicClock.now() + plan.cancelTimeout.nanoseconds) {
-                self.state.inFlightCalls == 0 && self.state.busyConnections <= 0
+        var machine = ShutdownStateMachine(plan)
+        var actions = machine.signal(now: t0)
+        var escalated = false
+        while true {
+            for action in actions { perform(action, phase: phase) }
+            if machine.state == .stopped { break }
+            usleep(2000)
+            let now = MonotonicClock.now()
+            if !escalated && escalate.load(ordering: .relaxed) {
+                escalated = true
+                actions = machine.escalate(now: now)
+            } else {
+                actions = machine.tick(now: now, inFlight: state.inFlightCalls, busyConnections: state.busyConnections)
             }
-        }
-        onEveryLoop { ctx in
-            for c in ctx.connections where !c.closed { c.abort(cut: c.call != nil) }
         }
         phase(.stopped)
         group.shutdown()
@@ -202,8 +189,30 @@ public final class HTTPServer: Sendable {
     /// The report once stopped, nil before.
     public var shutdownReport: ShutdownReport? { stopped.withLock { $0 } }
 
-    /// Sleeps in short steps until `end` or until `done()` holds.
-    private func waitUntil(_ end: UInt64, _ done: () -> Bool) {
-        while MonotonicClock.now() < end && !done() { usleep(2000) }
+    /// Carries out one step the state machine decided.
+    private func perform(_ action: ShutdownStateMachine.Action, phase: (ServerPhase) -> Void) {
+        switch action {
+        case .failReadiness:
+            phase(.delaying)
+        case .closeListener:
+            // The accept loop aborts: deregister everywhere, then close the one descriptor.
+            let fd = listenFD.exchange(-1, ordering: .relaxed)
+            onEveryLoop { ctx in
+                ctx.listening = false
+                ctx.pausedListener = nil
+                if fd >= 0 { ctx.loop.deregister(fd: fd) }
+            }
+            if fd >= 0 { Posix.close(fd) }
+            phase(.draining)
+        case .closeIdleConnections:
+            onEveryLoop { ctx in for c in ctx.connections { c.beginDrain() } }
+        case .cancelCalls:
+            phase(.cancelling)
+            onEveryLoop { ctx in for c in ctx.connections { c.cancelCall() } }
+        case .stop:
+            onEveryLoop { ctx in
+                for c in ctx.connections where !c.closed { c.abort(cut: c.call != nil) }
+            }
+        }
     }
 }

@@ -1,5 +1,4 @@
 // The client SDK: typed calls, notifications, batches and probes over libcurl, with safe retries.
-import FoundationEssentials
 import JSONRPC
 import Synchronization
 
@@ -90,7 +89,7 @@ public final class JSONRPCClient: Sendable {
         if P.self == NoParams.self { return nil }
         if let v = params as? JSONValue { return v }
         do {
-            return try JSONValue(parsing: Array(JSONEncoder().encode(params)))
+            return try JSONValueEncoder.encode(params)
         } catch {
             throw JSONRPCClientError(.decoding("params: \(error)"))
         }
@@ -99,7 +98,7 @@ public final class JSONRPCClient: Sendable {
     func decodeResult<R: Decodable>(_ type: R.Type, from value: JSONValue) throws(JSONRPCClientError) -> R {
         if let v = value as? R { return v }
         do {
-            return try JSONDecoder().decode(R.self, from: Data(value.jsonBytes))
+            return try JSONValueDecoder.decode(R.self, from: value)
         } catch {
             throw JSONRPCClientError(.decoding("result: \(error)"))
         }

@@ -67,7 +67,7 @@ public struct RPCBatchResults: Sendable {
 extension JSONRPCClient {
     static func encodeForBatch<P: Encodable>(_ params: P) throws(JSONRPCClientError) -> JSONValue? {
         do {
-            return try JSONValue(parsing: Array(JSONEncoderBox.encode(params)))
+            return try JSONValueEncoder.encode(params)
         } catch {
             throw JSONRPCClientError(.decoding("params: \(error)"))
         }
@@ -115,10 +115,4 @@ extension JSONRPCClient {
         }
         return RPCBatchResults(answers: answers, client: self)
     }
-}
-
-import FoundationEssentials
-
-enum JSONEncoderBox {
-    static func encode<P: Encodable>(_ p: P) throws -> Data { try JSONEncoder().encode(p) }
 }

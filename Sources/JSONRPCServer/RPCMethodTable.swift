@@ -1,5 +1,4 @@
 // Typed registration: a method declared once, its params decoded and its result encoded here.
-import FoundationEssentials
 import JSONRPC
 
 /// The raw form every registered method is reduced to: params JSON in, result JSON out.
@@ -79,9 +78,7 @@ enum RPCCoding {
             return out
         case let b as Bool: return Array((b ? "true" : "false").utf8)
         default:
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.withoutEscapingSlashes]
-            return Array(try encoder.encode(result))
+            return try JSONValueEncoder.encode(result).jsonBytes
         }
     }
 

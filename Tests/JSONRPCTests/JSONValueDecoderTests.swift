@@ -30,3 +30,27 @@ struct JSONValueDecoderTests {
         #expect(throws: DecodingError.self) { try JSONValueDecoder.decode([Int].self, from: JSONValue(parsing: "{}")) }
     }
 }
+
+struct JSONValueEncoderTests {
+    struct Point: Codable, Equatable { var x: Int; var y: Double; var tags: [String]; var next: [Point]?; var flag: Bool? }
+
+    @Test func round_trips_through_the_decoder() throws {
+        let p = Point(x: 1, y: 2.5, tags: ["a", "b"], next: [Point(x: 3, y: -1, tags: [], next: nil, flag: true)], flag: nil)
+        let v = try JSONValueEncoder.encode(p)
+        #expect(try JSONValueDecoder.decode(Point.self, from: v) == p)
+        #expect(v["x"] == 1)
+        #expect(v["next"]?[0]?["flag"] == true)
+        #expect(try JSONValue(parsing: v.jsonText) == v)
+    }
+
+    @Test func non_finite_numbers_are_refused() {
+        #expect(throws: EncodingError.self) { try JSONValueEncoder.encode([Double.nan]) }
+    }
+
+    @Test func scalars_and_optionals_encode_as_json_scalars() throws {
+        #expect(try JSONValueEncoder.encode(42) == 42)
+        #expect(try JSONValueEncoder.encode("s") == "s")
+        #expect(try JSONValueEncoder.encode([Int?.none, 1]) == [nil, 1])
+        #expect(try JSONValueEncoder.encode(UInt8(7)) == 7)
+    }
+}

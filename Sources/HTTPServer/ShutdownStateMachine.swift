@@ -1,0 +1,99 @@
+// The shutdown sequence of DESIGN §4 as a pure state machine: events in (signal, clock ticks with counts),
+// actions out. The server carries the actions out; tests drive it with an injected clock.
+
+/// Decides, from the time and what is still open, which step of the shutdown sequence comes next.
+///
+/// 1. `signal` → `.failReadiness` (and the delay starts).
+/// 2. When the delay has passed → `.closeListener`, `.closeIdleConnections` (the drain starts).
+/// 3. When nothing is in flight and no connection is busy → `.stop`; when the drain budget has passed first →
+///    `.cancelCalls` (the cancel window starts).
+/// 4. When the cancelled calls are answered, or the cancel window has passed → `.stop`.
+/// A second signal (`escalate`) jumps to step 3's cancelling at once.
+public struct ShutdownStateMachine: Sendable, Equatable {
+    public enum State: Sendable, Equatable {
+        case serving
+        case delaying(until: UInt64)
+        case draining(until: UInt64)
+        case cancelling(until: UInt64)
+        case stopped
+    }
+
+    public enum Action: Sendable, Equatable {
+        case failReadiness
+        case closeListener
+        case closeIdleConnections
+        case cancelCalls
+        /// Close what is left and stop the loops.
+        case stop
+    }
+
+    public let delay: UInt64
+    public let drain: UInt64
+    public let cancel: UInt64
+    public private(set) var state = State.serving
+
+    /// Durations in nanoseconds.
+    public init(delay: UInt64, drain: UInt64, cancel: UInt64) {
+        self.delay = delay
+        self.drain = drain
+        self.cancel = cancel
+    }
+
+    public init(_ plan: ShutdownPlan) {
+        self.init(delay: plan.delay.nanoseconds, drain: plan.drainTimeout.nanoseconds, cancel: plan.cancelTimeout.nanoseconds)
+    }
+
+    /// The first shutdown signal (or a programmatic trigger).
+    public mutating func signal(now: UInt64) -> [Action] {
+        guard case .serving = state else { return escalate(now: now) }
+        state = .delaying(until: now &+ delay)
+        return [.failReadiness] + endDelayIfDue(now: now)
+    }
+
+    /// A second signal: skip what is left of the delay and the drain.
+    public mutating func escalate(now: UInt64) -> [Action] {
+        switch state {
+        case .serving:
+            state = .delaying(until: now)
+            return [.failReadiness] + escalate(now: now)
+        case .delaying:
+            state = .cancelling(until: now &+ cancel)
+            return [.closeListener, .closeIdleConnections, .cancelCalls]
+        case .draining:
+            state = .cancelling(until: now &+ cancel)
+            return [.cancelCalls]
+        case .cancelling, .stopped:
+            return []
+        }
+    }
+
+    private mutating func endDelayIfDue(now: UInt64) -> [Action] {
+        guard case .delaying(let until) = state, now >= until else { return [] }
+        state = .draining(until: now &+ drain)
+        return [.closeListener, .closeIdleConnections]
+    }
+
+    /// Called often (every few milliseconds) with the current counts.
+    public mutating func tick(now: UInt64, inFlight: Int, busyConnections: Int) -> [Action] {
+        let idle = inFlight == 0 && busyConnections <= 0
+        switch state {
+        case .serving, .stopped:
+            return []
+        case .delaying:
+            // The counts were read before the listener closed: the drain is judged from the next tick on.
+            return endDelayIfDue(now: now)
+        case .draining(let until):
+            if idle {
+                state = .stopped
+                return [.stop]
+            }
+            guard now >= until else { return [] }
+            state = .cancelling(until: now &+ cancel)
+            return [.cancelCalls]
+        case .cancelling(let until):
+            guard idle || now >= until else { return [] }
+            state = .stopped
+            return [.stop]
+        }
+    }
+}

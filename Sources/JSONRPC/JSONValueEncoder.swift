@@ -1,0 +1,114 @@
+// Codable encoding straight into a `JSONValue`: results and params without a Foundation round trip.
+
+/// Encodes `Encodable` values to a `JSONValue`; object members keep the order they were encoded in.
+public enum JSONValueEncoder {
+    public static func encode<T: Encodable>(_ value: T) throws -> JSONValue {
+        if let v = value as? JSONValue { return v }
+        let root = EncodingNode()
+        try EncodingNode.encode(value, into: root, path: [])
+        return root.materialize()
+    }
+}
+
+/// One value under construction; containers hand out child nodes, so nesting needs no copying back.
+final class EncodingNode {
+    var value: JSONValue?
+    var members: [(String, EncodingNode)]?
+    var items: [EncodingNode]?
+
+    func materialize() -> JSONValue {
+        if let members { return .object(JSONObject(members.map { (key: $0.0, value: $0.1.materialize()) })) }
+        if let items { return .array(items.map { $0.materialize() }) }
+        return value ?? .object(JSONObject())
+    }
+
+    static func encode<T: Encodable>(_ v: T, into node: EncodingNode, path: [any CodingKey]) throws {
+        switch v {
+        case let x as JSONValue: node.value = x
+        case let x as String: node.value = .string(x)
+        case let x as Bool: node.value = .bool(x)
+        case let x as Int: node.value = .int(x)
+        case let x as Double:
+            guard x.isFinite else { throw EncodingError.invalidValue(x, .init(codingPath: path, debugDescription: "JSON has no NaN or infinity")) }
+            node.value = .double(x)
+        case let x as Float:
+            guard x.isFinite else { throw EncodingError.invalidValue(x, .init(codingPath: path, debugDescription: "JSON has no NaN or infinity")) }
+            node.value = .number(JSONNumber(unchecked: "\(x)"))
+        case let x as any FixedWidthInteger: node.value = .number(JSONNumber(unchecked: "\(x)"))
+        default: try v.encode(to: NodeEncoder(node: node, codingPath: path))
+        }
+    }
+}
+
+struct NodeEncoder: Encoder {
+    let node: EncodingNode
+    let codingPath: [any CodingKey]
+    var userInfo: [CodingUserInfoKey: Any] { [:] }
+
+    func container<Key: CodingKey>(keyedBy type: Key.Type) -> KeyedEncodingContainer<Key> {
+        if node.members == nil { node.members = [] }
+        return KeyedEncodingContainer(NodeKeyedContainer<Key>(node: node, codingPath: codingPath))
+    }
+    func unkeyedContainer() -> any UnkeyedEncodingContainer {
+        if node.items == nil { node.items = [] }
+        return NodeUnkeyedContainer(node: node, codingPath: codingPath)
+    }
+    func singleValueContainer() -> any SingleValueEncodingContainer { NodeSingleContainer(node: node, codingPath: codingPath) }
+}
+
+struct NodeKeyedContainer<Key: CodingKey>: KeyedEncodingContainerProtocol {
+    let node: EncodingNode
+    let codingPath: [any CodingKey]
+
+    private func child(_ key: Key) -> EncodingNode {
+        let c = EncodingNode()
+        node.members!.append((key.stringValue, c))
+        return c
+    }
+    mutating func encodeNil(forKey key: Key) throws { child(key).value = .null }
+    mutating func encode<T: Encodable>(_ value: T, forKey key: Key) throws {
+        try EncodingNode.encode(value, into: child(key), path: codingPath + [key])
+    }
+    mutating func nestedContainer<NestedKey: CodingKey>(keyedBy keyType: NestedKey.Type, forKey key: Key) -> KeyedEncodingContainer<NestedKey> {
+        NodeEncoder(node: child(key), codingPath: codingPath + [key]).container(keyedBy: keyType)
+    }
+    mutating func nestedUnkeyedContainer(forKey key: Key) -> any UnkeyedEncodingContainer {
+        NodeEncoder(node: child(key), codingPath: codingPath + [key]).unkeyedContainer()
+    }
+    mutating func superEncoder() -> any Encoder {
+        let c = EncodingNode()
+        node.members!.append(("super", c))
+        return NodeEncoder(node: c, codingPath: codingPath)
+    }
+    mutating func superEncoder(forKey key: Key) -> any Encoder { NodeEncoder(node: child(key), codingPath: codingPath + [key]) }
+}
+
+struct NodeUnkeyedContainer: UnkeyedEncodingContainer {
+    let node: EncodingNode
+    let codingPath: [any CodingKey]
+    var count: Int { node.items?.count ?? 0 }
+
+    private func child() -> EncodingNode {
+        let c = EncodingNode()
+        node.items!.append(c)
+        return c
+    }
+    mutating func encodeNil() throws { child().value = .null }
+    mutating func encode<T: Encodable>(_ value: T) throws {
+        try EncodingNode.encode(value, into: child(), path: codingPath + [IndexKey(count)])
+    }
+    mutating func nestedContainer<NestedKey: CodingKey>(keyedBy keyType: NestedKey.Type) -> KeyedEncodingContainer<NestedKey> {
+        NodeEncoder(node: child(), codingPath: codingPath).container(keyedBy: keyType)
+    }
+    mutating func nestedUnkeyedContainer() -> any UnkeyedEncodingContainer {
+        NodeEncoder(node: child(), codingPath: codingPath).unkeyedContainer()
+    }
+    mutating func superEncoder() -> any Encoder { NodeEncoder(node: child(), codingPath: codingPath) }
+}
+
+struct NodeSingleContainer: SingleValueEncodingContainer {
+    let node: EncodingNode
+    let codingPath: [any CodingKey]
+    mutating func encodeNil() throws { node.value = .null }
+    mutating func encode<T: Encodable>(_ value: T) throws { try EncodingNode.encode(value, into: node, path: codingPath) }
+}
