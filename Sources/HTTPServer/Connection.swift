@@ -29,8 +29,6 @@ struct LoopBound<T: AnyObject>: @unchecked Sendable {
 /// Requests are answered one at a time and in order: while one is in flight, later (pipelined) requests
 /// stay in the parser's buffer. Every fault in framing answers once with `Connection: close` and closes.
 final class Connection: SelectorHandler {
-    enum Timer { case idle, header, body, call, linger }
-
     let fd: Int32
     let context: LoopContext
     var index = -1
@@ -39,8 +37,7 @@ final class Connection: SelectorHandler {
     var written = 0
     var interest: SelectorEvents = [.read, .readHangup]
     var call: InFlightCall?
-    var timer = Timer.idle
-    var deadline: UInt64
+    var timer: ConnectionTimer
     var closeAfterFlush = false
     var peerClosed = false
     var closed = false
@@ -52,7 +49,7 @@ final class Connection: SelectorHandler {
         self.fd = fd
         self.context = context
         parser = RequestParser(limits: context.core.configuration.limits)
-        deadline = now &+ context.core.idleTimeoutNs
+        timer = ConnectionTimer(limits: context.core.timerLimits, now: now)
     }
 
     deinit { assert(closed, "connection \(fd) deinitialised while open") }
@@ -84,7 +81,7 @@ final class Connection: SelectorHandler {
                 case .processed(0):
                     sawEOF = true
                 case .processed(let n):
-                    if timer != .linger { parser.feed(UnsafeRawBufferPointer(rebasing: buffer[0..<n])) }
+                    if timer.kind != .linger { parser.feed(UnsafeRawBufferPointer(rebasing: buffer[0..<n])) }
                     if n == buffer.count && parser.bufferedByteCount < 1 << 20 { continue }
                 }
             } catch {
@@ -93,7 +90,7 @@ final class Connection: SelectorHandler {
             }
             break
         }
-        if timer == .linger {
+        if timer.kind == .linger {
             if sawEOF { finalClose() }
             return
         }
@@ -145,8 +142,7 @@ final class Connection: SelectorHandler {
                 return
             case .expectContinue:
                 out.append(contentsOf: ResponseSerializer.continueResponse)
-                timer = .body
-                deadline = MonotonicClock.now() &+ core.bodyTimeoutNs
+                timer.continueSent(now: MonotonicClock.now())
             case .request(let request):
                 dispatch(request)
             }
@@ -155,20 +151,7 @@ final class Connection: SelectorHandler {
     }
 
     private func armReadTimer() {
-        if parser.isIdle {
-            if timer != .idle {
-                timer = .idle
-                deadline = MonotonicClock.now() &+ core.idleTimeoutNs
-            }
-        } else if parser.isReadingBody {
-            if timer != .body {
-                timer = .body
-                deadline = MonotonicClock.now() &+ core.bodyTimeoutNs
-            }
-        } else if timer != .header {
-            timer = .header
-            deadline = MonotonicClock.now() &+ core.headerTimeoutNs
-        }
+        timer.waiting(idle: parser.isIdle, inBody: parser.isReadingBody, now: MonotonicClock.now())
     }
 
     private func dispatch(_ request: HTTPRequest) {
@@ -182,7 +165,7 @@ final class Connection: SelectorHandler {
         case .async(let reply):
             let c = InFlightCall(reply: reply, keepAlive: head.keepAlive, headOnly: headOnly, version: head.version)
             call = c
-            timer = .call
+            timer.callStarted()
             core.state.inFlightCount.add(1, ordering: .relaxed)
             let bound = LoopBound(value: self)
             let boundCall = LoopBound(value: c)
@@ -211,8 +194,7 @@ final class Connection: SelectorHandler {
             flush()
             return
         }
-        timer = .idle
-        deadline = MonotonicClock.now() &+ core.idleTimeoutNs
+        timer.responded(now: MonotonicClock.now())
         if !interest.contains(.read) && !peerClosed { setInterest(interest.union(.read)) }
         processInput()
     }
@@ -267,9 +249,8 @@ final class Connection: SelectorHandler {
             return
         }
         Posix.shutdownWrite(fd)
-        timer = .linger
+        timer.lingering(now: MonotonicClock.now())
         core.state.lingeringCount.add(1, ordering: .relaxed)
-        deadline = MonotonicClock.now() &+ 2_000_000_000
         setInterest([.read, .readHangup])
     }
 
@@ -294,7 +275,7 @@ final class Connection: SelectorHandler {
         }
         call = nil
         closed = true
-        if timer == .linger { core.state.lingeringCount.add(-1, ordering: .relaxed) }
+        if timer.kind == .linger { core.state.lingeringCount.add(-1, ordering: .relaxed) }
         context.loop.deregister(fd: fd)
         Posix.close(fd)
         context.remove(self)
@@ -314,17 +295,18 @@ final class Connection: SelectorHandler {
             }
             return
         }
-        guard now >= deadline else { return }
-        switch timer {
-        case .idle, .linger, .call:
+        switch timer.expiry(now: now) {
+        case .none:
+            return
+        case .close:
             finalClose()
-        case .header, .body:
+        case .requestTimeout:
             // A slow client: answer 408 where the framing still allows a response, then close.
             if written == out.count {
                 respond(HTTPResponse.text(.requestTimeout, "request not received in time\n", close: true),
                         keepAlive: false, headOnly: false, version: .http1_1)
                 flush()
-                if !closed && timer != .linger { finalClose() }
+                if !closed && timer.kind != .linger { finalClose() }
             } else {
                 finalClose()
             }
@@ -336,9 +318,9 @@ final class Connection: SelectorHandler {
     /// Drain: idle connections close now; busy ones close after their current response.
     func beginDrain() {
         // A request may be waiting unread in the socket: read it first so it is served, not dropped.
-        if isIdle && timer != .linger && !peerClosed { readAvailable() }
+        if isIdle && timer.kind != .linger && !peerClosed { readAvailable() }
         if closed { return }
-        if isIdle && timer != .linger {
+        if isIdle && timer.kind != .linger {
             finalClose()
         } else if call == nil && parser.isIdle {
             closeAfterFlush = true

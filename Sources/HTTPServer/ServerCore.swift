@@ -13,6 +13,7 @@ final class ServerCore: @unchecked Sendable {
     let headerTimeoutNs: UInt64
     let bodyTimeoutNs: UInt64
     let idleTimeoutNs: UInt64
+    let timerLimits: ConnectionTimer.Limits
     /// Set on each loop's thread when it starts; read only there afterwards.
     var contexts: [LoopContext?]
 
@@ -24,6 +25,7 @@ final class ServerCore: @unchecked Sendable {
         headerTimeoutNs = configuration.headerTimeout.nanoseconds
         bodyTimeoutNs = configuration.bodyTimeout.nanoseconds
         idleTimeoutNs = configuration.idleTimeout.nanoseconds
+        timerLimits = ConnectionTimer.Limits(header: headerTimeoutNs, body: bodyTimeoutNs, idle: idleTimeoutNs)
         contexts = Array(repeating: nil, count: loops)
     }
 

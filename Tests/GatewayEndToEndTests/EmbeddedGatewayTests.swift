@@ -30,7 +30,9 @@ struct EmbeddedGatewayTests {
         defer { _ = gw.shutdown(ShutdownPlan(drainTimeout: .seconds(1), cancelTimeout: .seconds(1))) }
         let start = Date()
         let r = try RawClient(port: port).roundTrip("GET /readyz?verbose HTTP/1.1\r\nHost: t\r\n\r\n")
-        #expect(Date().timeIntervalSince(start) < 2)
+        // Bounded by the 100 ms timeout, not the 30 s check; generous because other suites' blocking socket
+        // tests share the cooperative pool this in-process server's timers run on.
+        #expect(Date().timeIntervalSince(start) < 10)
         #expect(r.status == 503)
         #expect(r.text.contains("[-]slow failed: timed out"))
         #expect(r.text.contains("[+]fine ok"))

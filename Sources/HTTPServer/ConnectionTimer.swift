@@ -1,0 +1,76 @@
+// Which timeout a connection is under, and what its expiry means. Pure: the caller passes the time.
+
+/// The one timer a connection runs at any moment (idle, header, body, linger) and what its expiry calls for.
+///
+/// - idle: between requests (and before the first byte); expiry closes silently.
+/// - header: from a request's first byte to the end of its head; expiry answers 408 and closes.
+/// - body: from the end of the head (or the 100 Continue) to the end of the body; expiry answers 408 and closes.
+/// - call: a request is being handled; the call's own deadline applies, not this timer.
+/// - linger: our side has half-closed; expiry closes without waiting longer for the peer's FIN.
+struct ConnectionTimer: Equatable {
+    enum Kind: Equatable { case idle, header, body, call, linger }
+    enum Expiry: Equatable { case none, close, requestTimeout }
+
+    struct Limits: Equatable {
+        var header: UInt64
+        var body: UInt64
+        var idle: UInt64
+        var linger: UInt64 = 2_000_000_000
+    }
+
+    let limits: Limits
+    private(set) var kind = Kind.idle
+    private(set) var deadline: UInt64
+
+    init(limits: Limits, now: UInt64) {
+        self.limits = limits
+        deadline = now &+ limits.idle
+    }
+
+    /// After parsing stopped for want of bytes: idle between requests, header or body time while one is partial.
+    /// A timer already running for the same phase is not restarted, so a slow client cannot extend it.
+    mutating func waiting(idle: Bool, inBody: Bool, now: UInt64) {
+        if idle {
+            set(.idle, now &+ limits.idle)
+        } else if inBody {
+            set(.body, now &+ limits.body)
+        } else {
+            set(.header, now &+ limits.header)
+        }
+    }
+
+    /// `100 Continue` sent: the body's time starts now.
+    mutating func continueSent(now: UInt64) {
+        kind = .body
+        deadline = now &+ limits.body
+    }
+
+    mutating func callStarted() { kind = .call }
+
+    /// A response was queued and the connection stays open: idle time starts again.
+    mutating func responded(now: UInt64) {
+        kind = .idle
+        deadline = now &+ limits.idle
+    }
+
+    mutating func lingering(now: UInt64) {
+        kind = .linger
+        deadline = now &+ limits.linger
+    }
+
+    /// What the expiry of the current timer calls for at `now`.
+    func expiry(now: UInt64) -> Expiry {
+        guard kind != .call, now >= deadline else { return .none }
+        switch kind {
+        case .header, .body: return .requestTimeout
+        case .idle, .linger, .call: return .close
+        }
+    }
+
+    private mutating func set(_ k: Kind, _ d: UInt64) {
+        if kind != k {
+            kind = k
+            deadline = d
+        }
+    }
+}
