@@ -67,6 +67,11 @@ final class Connection: SelectorHandler {
         }
         if !closed && events.contains(.write) {
             flush()
+            // Output had backed up and pipelined requests wait in the buffer: carry on with them.
+            if !closed && written == out.count && call == nil && !closeAfterFlush && parser.bufferedByteCount > 0 {
+                processInput()
+            }
+            updateReadInterest()
         }
     }
 
@@ -97,9 +102,20 @@ final class Connection: SelectorHandler {
         processInput()
         if sawEOF && !closed {
             peerDidClose()
-        } else if !closed && call != nil && parser.bufferedByteCount >= 1 << 20 && interest.contains(.read) {
-            // Pipelined bytes pile up behind a slow call: stop reading until it is answered.
+        } else {
+            updateReadInterest()
+        }
+    }
+
+    /// Pipelined bytes piling up behind a slow call or unread responses: stop reading (at 1 MiB) until the
+    /// call is answered and the output has drained, so a client cannot grow our buffers without bound.
+    private func updateReadInterest() {
+        guard !closed, !peerClosed, timer.kind != .linger else { return }
+        let backedUp = parser.bufferedByteCount >= 1 << 20 && (call != nil || out.count - written > 256 * 1024)
+        if backedUp && interest.contains(.read) {
             setInterest(interest.subtracting(.read))
+        } else if !backedUp && !interest.contains(.read) {
+            setInterest(interest.union(.read))
         }
     }
 
@@ -195,8 +211,8 @@ final class Connection: SelectorHandler {
             return
         }
         timer.responded(now: MonotonicClock.now())
-        if !interest.contains(.read) && !peerClosed { setInterest(interest.union(.read)) }
         processInput()
+        updateReadInterest()
     }
 
     /// Serialises a response into the output buffer (one write per response).

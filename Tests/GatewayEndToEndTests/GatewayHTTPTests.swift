@@ -157,3 +157,25 @@ struct GatewayHTTPTests {
         #expect(try c.roundTrip(RawClient.post(subtract)).status == 404)
     }
 }
+
+@Suite(.serialized)
+struct GatewayPipeliningTests {
+    @Test func many_large_pipelined_requests_all_answered_in_order_while_the_client_reads_late() throws {
+        let gw = try GatewayProcess()
+        let c = try RawClient(port: gw.port, timeout: 20)
+        let blob = String(repeating: "x", count: 100_000)
+        let n = 30
+        var all = ""
+        for i in 0..<n { all += RawClient.post(#"{"jsonrpc":"2.0","method":"echo","params":["\#(blob)"],"id":\#(i)}"#) }
+        // 3 MB of requests whose answers (3 MB) fill the socket buffers: write from another thread, read here.
+        let bytes = Array(all.utf8)
+        let writer = Thread { c.send(bytes) }
+        writer.start()
+        var ids: [Int] = []
+        for _ in 0..<n {
+            guard let r = c.readResponse() else { break }
+            ids.append((r.json as? [String: Any])?["id"] as? Int ?? -1)
+        }
+        #expect(ids == Array(0..<n))
+    }
+}
