@@ -167,7 +167,7 @@ struct GatewayPipeliningTests {
         let n = 30
         var all = ""
         for i in 0..<n { all += RawClient.post(#"{"jsonrpc":"2.0","method":"echo","params":["\#(blob)"],"id":\#(i)}"#) }
-        // 3 MB of requests whose answers (3 MB) fill the socket buffers: write from another thread, read here.
+        // 3 MB of requests and 3 MB of answers in flight at once: written from another thread, read here.
         let bytes = Array(all.utf8)
         let writer = Thread { c.send(bytes) }
         writer.start()
