@@ -83,14 +83,28 @@ struct GatewayResponder: HTTPResponder {
         .text(.methodNotAllowed, "method not allowed\n", fields: ["Allow": allow])
     }
 
+    private static let json = Array("application/json".utf8)
+    private static let jsonRPC = Array("application/json-rpc".utf8)
+
     /// `application/json` or `application/json-rpc`, parameters allowed, case-insensitive.
     static func isJSON(_ contentType: String?) -> Bool {
-        guard let ct = contentType else { return false }
-        var media = Substring(ct)
-        if let semi = media.firstIndex(of: ";") { media = media[..<semi] }
-        while let l = media.utf8.last, l == 0x20 || l == 0x09 { media = media.dropLast() }
-        while let f = media.utf8.first, f == 0x20 || f == 0x09 { media = media.dropFirst() }
-        return media.asciiCaseInsensitiveEquals("application/json") || media.asciiCaseInsensitiveEquals("application/json-rpc")
+        guard var ct = contentType else { return false }
+        return ct.withUTF8 { bytes in
+            var end = bytes.firstIndex(of: UInt8(ascii: ";")) ?? bytes.count
+            var start = 0
+            while start < end && (bytes[start] == 0x20 || bytes[start] == 0x09) { start += 1 }
+            while end > start && (bytes[end - 1] == 0x20 || bytes[end - 1] == 0x09) { end -= 1 }
+            func matches(_ want: [UInt8]) -> Bool {
+                guard end - start == want.count else { return false }
+                for i in 0..<want.count {
+                    var b = bytes[start + i]
+                    if b >= 0x41 && b <= 0x5A { b |= 0x20 }
+                    if b != want[i] { return false }
+                }
+                return true
+            }
+            return matches(json) || matches(jsonRPC)
+        }
     }
 
     private func rpcReply(_ request: HTTPRequest, server: HTTPServerState) -> HTTPReply {

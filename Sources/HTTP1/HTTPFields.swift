@@ -59,6 +59,7 @@ public struct HTTPFields: Sendable, Equatable, RandomAccessCollection, Expressib
 
 extension StringProtocol {
     /// Compares ASCII letters without case; other bytes exactly.
+    @inlinable
     public func asciiCaseInsensitiveEquals(_ other: some StringProtocol) -> Bool {
         var a = utf8.makeIterator(), b = other.utf8.makeIterator()
         while true {
