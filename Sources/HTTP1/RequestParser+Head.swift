@@ -67,57 +67,53 @@ extension RequestParser {
 
     /// Parses a complete head (`bytes` ends with CRLF CRLF; every line already ends in CRLF).
     func parseHead(_ bytes: ArraySlice<UInt8>) throws(HTTPParseError) -> RequestHead {
-        var lines: [ArraySlice<UInt8>] = []
-        var s = bytes.startIndex
-        var i = s
+        // Every line ends in CRLF (findHeadEnd checked); walk them in place.
         let end = bytes.endIndex - 2
-        while i < end {
-            if bytes[i] == Ascii.cr {
-                lines.append(bytes[s..<i])
-                i += 2
-                s = i
-            } else {
-                i += 1
-            }
-        }
-        guard let requestLine = lines.first else { throw .bad("empty request") }
-        let (method, target, version) = try parseRequestLine(requestLine)
-
-        if lines.count - 1 > limits.maxHeaderCount {
-            throw HTTPParseError(.headerFieldsTooLarge, "more than \(limits.maxHeaderCount) header fields")
-        }
+        var lineEnd = bytes.startIndex
+        while bytes[lineEnd] != Ascii.cr { lineEnd += 1 }
+        let (method, target, version) = try parseRequestLine(bytes[bytes.startIndex..<lineEnd])
         var fields = HTTPFields()
-        for line in lines.dropFirst() {
-            let (name, value) = try Self.parseFieldLine(line)
+        var s = lineEnd + 2
+        var count = 0
+        while s < end {
+            var e = s
+            while bytes[e] != Ascii.cr { e += 1 }
+            count += 1
+            if count > limits.maxHeaderCount {
+                throw HTTPParseError(.headerFieldsTooLarge, "more than \(limits.maxHeaderCount) header fields")
+            }
+            let (name, value) = try Self.parseFieldLine(bytes[s..<e])
             fields.append(name: name, value: value)
+            s = e + 2
         }
         return try Self.interpret(method: method, target: target, version: version, fields: fields, limits: limits)
     }
 
     private func parseRequestLine(_ line: ArraySlice<UInt8>) throws(HTTPParseError) -> (String, String, HTTPVersion) {
-        let parts = line.split(separator: Ascii.sp, maxSplits: 3, omittingEmptySubsequences: false)
-        guard parts.count == 3, !parts[0].isEmpty, !parts[1].isEmpty, !parts[2].isEmpty else {
-            throw .bad("request line is not 'method SP target SP version'")
-        }
-        for b in parts[0] where !Ascii.isTchar(b) { throw .bad("invalid method") }
-        for b in parts[1] where b <= 0x20 || b >= 0x7F { throw .bad("invalid byte in the request target") }
-        let version = try Self.parseVersion(parts[2])
-        let method = String(decoding: parts[0], as: UTF8.self)
-        let target = String(decoding: parts[1], as: UTF8.self)
-        return (method, target, version)
+        guard let sp1 = line.firstIndex(of: Ascii.sp),
+            let sp2 = line[(sp1 + 1)...].firstIndex(of: Ascii.sp),
+            !line[(sp2 + 1)...].contains(Ascii.sp)
+        else { throw .bad("request line is not 'method SP target SP version'") }
+        let m = line[line.startIndex..<sp1], t = line[(sp1 + 1)..<sp2], v = line[(sp2 + 1)...]
+        guard !m.isEmpty, !t.isEmpty, !v.isEmpty else { throw .bad("request line is not 'method SP target SP version'") }
+        for b in m where !Ascii.isTchar(b) { throw .bad("invalid method") }
+        for b in t where b <= 0x20 || b >= 0x7F { throw .bad("invalid byte in the request target") }
+        let version = try Self.parseVersion(v)
+        return (String(decoding: m, as: UTF8.self), String(decoding: t, as: UTF8.self), version)
     }
 
     static func parseVersion(_ v: ArraySlice<UInt8>) throws(HTTPParseError) -> HTTPVersion {
-        let a = Array(v)
-        guard a.count == 8, a[0] == UInt8(ascii: "H"), a[1] == UInt8(ascii: "T"), a[2] == UInt8(ascii: "T"),
-            a[3] == UInt8(ascii: "P"), a[4] == UInt8(ascii: "/"), a[6] == UInt8(ascii: "."),
-            (0x30...0x39).contains(a[5]), (0x30...0x39).contains(a[7])
+        guard v.count == 8 else { throw .bad("malformed HTTP version") }
+        let a = v.startIndex
+        guard v[a] == UInt8(ascii: "H"), v[a + 1] == UInt8(ascii: "T"), v[a + 2] == UInt8(ascii: "T"),
+            v[a + 3] == UInt8(ascii: "P"), v[a + 4] == UInt8(ascii: "/"), v[a + 6] == UInt8(ascii: "."),
+            (0x30...0x39).contains(v[a + 5]), (0x30...0x39).contains(v[a + 7])
         else { throw .bad("malformed HTTP version") }
-        guard a[5] == UInt8(ascii: "1") else {
-            throw HTTPParseError(.versionNotSupported, "HTTP/\(a[5] - 0x30).\(a[7] - 0x30) is not supported")
+        guard v[a + 5] == UInt8(ascii: "1") else {
+            throw HTTPParseError(.versionNotSupported, "HTTP/\(v[a + 5] - 0x30).\(v[a + 7] - 0x30) is not supported")
         }
         // RFC 9110 §6.2: a higher minor version is answered as the highest we support.
-        return a[7] == UInt8(ascii: "0") ? .http1_0 : .http1_1
+        return v[a + 7] == UInt8(ascii: "0") ? .http1_0 : .http1_1
     }
 
     /// `field-name ":" OWS field-value OWS` (RFC 9112 §5); obs-fold and whitespace before the colon refused.
