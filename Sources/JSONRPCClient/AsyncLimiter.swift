@@ -16,15 +16,22 @@ final class AsyncLimiter: Sendable {
         let id = state.withLock { s -> UInt64 in s.nextID += 1; return s.nextID }
         try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (c: CheckedContinuation<Void, any Error>) in
-                let admitted = state.withLock { s -> Bool in
+                enum Outcome { case admitted, waiting, cancelled }
+                let outcome = state.withLock { s -> Outcome in
                     if s.available > 0 {
                         s.available -= 1
-                        return true
+                        return .admitted
                     }
+                    // Cancelled before we queued: the cancellation handler found nothing to remove.
+                    if Task.isCancelled { return .cancelled }
                     s.waiters.append((id, c))
-                    return false
+                    return .waiting
                 }
-                if admitted { c.resume() }
+                switch outcome {
+                case .admitted: c.resume()
+                case .cancelled: c.resume(throwing: CancellationError())
+                case .waiting: break
+                }
             }
         } onCancel: {
             let c = state.withLock { s -> CheckedContinuation<Void, any Error>? in

@@ -42,7 +42,7 @@ final class CurlEngine: @unchecked Sendable {
         }
         return await withTaskCancellationHandler {
             await withCheckedContinuation { c in
-                transfer.continuation = c
+                transfer.wait(c)
                 send(.add(transfer))
             }
         } onCancel: {
@@ -58,13 +58,12 @@ final class CurlEngine: @unchecked Sendable {
         curl_multi_wakeup(multi)
     }
 
+    /// Engine thread: frees the handle and hands the result to the caller (now or when it starts waiting).
     private func finish(_ t: CurlTransfer, _ r: HTTPExchangeResult) {
         guard !t.finished else { return }
         t.finished = true
-        let c = t.continuation
-        t.continuation = nil
         t.cleanup()
-        c?.resume(returning: r)
+        t.deliver(r)
     }
 
     private func run() {

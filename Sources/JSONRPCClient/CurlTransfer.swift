@@ -1,5 +1,6 @@
 // One HTTP exchange on a libcurl easy handle. Only Curl*.swift files touch CURL.
 import CCurl
+import Synchronization
 
 /// What an exchange produced.
 struct HTTPExchangeResult: Sendable {
@@ -30,8 +31,31 @@ final class CurlTransfer: @unchecked Sendable {
     private var headerList: UnsafeMutablePointer<curl_slist>?
     var response: [UInt8] = []
     var retryAfter: Duration?
-    var continuation: CheckedContinuation<HTTPExchangeResult, Never>?
+    /// Engine thread only: the handle is done (delivered and cleaned up).
     var finished = false
+    /// The hand-off between the engine thread and the awaiting task, whichever comes first.
+    private let handoff = Mutex<(waiter: CheckedContinuation<HTTPExchangeResult, Never>?, result: HTTPExchangeResult?)>((nil, nil))
+
+    /// Registers the awaiting task; resumes it at once if the result is already there.
+    func wait(_ c: CheckedContinuation<HTTPExchangeResult, Never>) {
+        let ready = handoff.withLock { h -> HTTPExchangeResult? in
+            if let r = h.result { return r }
+            h.waiter = c
+            return nil
+        }
+        if let ready { c.resume(returning: ready) }
+    }
+
+    /// Delivers the result exactly once, now or when the task starts waiting.
+    func deliver(_ r: HTTPExchangeResult) {
+        let waiter = handoff.withLock { h -> CheckedContinuation<HTTPExchangeResult, Never>? in
+            guard h.result == nil else { return nil }
+            h.result = r
+            defer { h.waiter = nil }
+            return h.waiter
+        }
+        waiter?.resume(returning: r)
+    }
 
     init?(_ x: HTTPExchange) {
         guard let easy = curl_easy_init() else { return nil }

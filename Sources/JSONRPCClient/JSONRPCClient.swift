@@ -34,15 +34,24 @@ public final class JSONRPCClient: Sendable {
     /// Calls a typed method and decodes its result.
     ///
     /// - Throws: `JSONRPCClientError`.
-    public func call<M: JSONRPCMethod>(_ method: M.Type, _ params: M.Params, timeout: Duration? = nil) async throws(JSONRPCClientError) -> M.Result {
+    /// - Parameters:
+    ///   - idempotencyKey: sent as `Idempotency-Key`; with one, the call may be retried after a connection
+    ///     closed mid-call even when the method is not declared idempotent.
+    public func call<M: JSONRPCMethod>(
+        _ method: M.Type, _ params: M.Params, timeout: Duration? = nil, idempotencyKey: String? = nil
+    ) async throws(JSONRPCClientError) -> M.Result {
         let paramsJSON = try encodeParams(params)
-        let value = try await rawCall(M.name, params: paramsJSON, idempotent: M.isIdempotent, timeout: timeout)
+        let value = try await rawCall(
+            M.name, params: paramsJSON, idempotent: M.isIdempotent, timeout: timeout, idempotencyKey: idempotencyKey)
         return try decodeResult(M.Result.self, from: value)
     }
 
     /// Calls a method with untyped params and returns the untyped result.
-    public func call(_ method: String, params: JSONValue? = nil, idempotent: Bool = false, timeout: Duration? = nil) async throws(JSONRPCClientError) -> JSONValue {
-        try await rawCall(method, params: params, idempotent: idempotent, timeout: timeout)
+    public func call(
+        _ method: String, params: JSONValue? = nil, idempotent: Bool = false, timeout: Duration? = nil,
+        idempotencyKey: String? = nil
+    ) async throws(JSONRPCClientError) -> JSONValue {
+        try await rawCall(method, params: params, idempotent: idempotent, timeout: timeout, idempotencyKey: idempotencyKey)
     }
 
     /// Sends a notification (no answer expected; the server answers 204).
@@ -111,10 +120,14 @@ public final class JSONRPCClient: Sendable {
         return JSONValue.object(o).jsonBytes
     }
 
-    private func rawCall(_ method: String, params: JSONValue?, idempotent: Bool, timeout: Duration?) async throws(JSONRPCClientError) -> JSONValue {
+    private func rawCall(
+        _ method: String, params: JSONValue?, idempotent: Bool, timeout: Duration?, idempotencyKey: String?
+    ) async throws(JSONRPCClientError) -> JSONValue {
         let id = nextID.add(1, ordering: .relaxed).oldValue
         let body = Self.requestBody(method: method, params: params, id: id)
-        let r = try await exchange(body: body, idempotent: idempotent, notification: false, timeout: timeout)
+        let r = try await exchange(
+            body: body, idempotent: idempotent || idempotencyKey != nil, notification: false, timeout: timeout,
+            extraHeaders: idempotencyKey.map { ["Idempotency-Key: \($0)"] } ?? [])
         let value = try parseResponse(r)
         return try Self.unwrap(value, attempts: r.attempts)
     }
@@ -156,7 +169,9 @@ public final class JSONRPCClient: Sendable {
     }
 
     /// Sends `body` with retries where safe; returns the last HTTP response or throws the transport failure.
-    func exchange(body: [UInt8], idempotent: Bool, notification: Bool, timeout: Duration?) async throws(JSONRPCClientError) -> AttemptResult {
+    func exchange(
+        body: [UInt8], idempotent: Bool, notification: Bool, timeout: Duration?, extraHeaders: [String] = []
+    ) async throws(JSONRPCClientError) -> AttemptResult {
         do {
             try await limiter.acquire()
         } catch {
@@ -168,6 +183,7 @@ public final class JSONRPCClient: Sendable {
         var headers = ["Content-Type: application/json", "Accept: application/json"]
         headers += configuration.headers.map { "\($0.name): \($0.value)" }
         if let token = configuration.bearerToken { headers.append("Authorization: Bearer \(token)") }
+        headers += extraHeaders
         var attempt = 0
         var backoff = configuration.retry.initialBackoff
         while true {

@@ -106,6 +106,30 @@ struct GatewaySDKTests {
         #expect(try metric(gw, "gateway_calls_in_flight") == 0)
     }
 
+    @Test(.timeLimit(.minutes(1)))
+    func a_call_cancelled_before_it_starts_ends_as_cancelled_and_does_not_hang() async throws {
+        let gw = try GatewayProcess()
+        let c = client(gw)
+        for _ in 0..<50 {
+            let task = Task { try await c.call(Sleep.self, SleepParams(ms: 10_000)) }
+            task.cancel()
+            if case .success = await task.result { Issue.record("a cancelled call succeeded") }
+        }
+        #expect(try await c.call("echo", params: [1]) == [1])
+    }
+
+    @Test func server_503_with_retry_after_is_retried_until_it_clears() async throws {
+        let gw = try GatewayProcess(["--max-in-flight", "1"])
+        let c = client(gw) { $0.retry = .init(maxAttempts: 20, initialBackoff: .milliseconds(10), maxBackoff: .milliseconds(50)) }
+        // One slow call fills the cap; a second is refused with 503 + Retry-After: 1 and retried after it.
+        let slow = Task { try await c.call(Sleep.self, SleepParams(ms: 300)) }
+        for _ in 0..<500 where try metric(gw, "gateway_calls_in_flight") < 1 { try await Task.sleep(for: .milliseconds(5)) }
+        let start = ContinuousClock.now
+        #expect(try await c.call("echo", params: ["ok"]) == ["ok"])
+        #expect(ContinuousClock.now - start >= .milliseconds(900), "Retry-After: 1 honoured")
+        #expect(try await slow.value == 300)
+    }
+
     @Test func hundreds_of_concurrent_calls_reuse_a_few_connections() async throws {
         let gw = try GatewayProcess()
         let c = client(gw) { $0.maxConnections = 16; $0.maxConcurrentCalls = 16 }
