@@ -129,7 +129,14 @@ struct GatewayResponder: HTTPResponder {
                 timeoutMs = ms
             }
         }
-        let call = RPCCall(deadline: ContinuousClock.now + timeout, timeoutMs: timeoutMs ?? Int(timeout.nanoseconds / 1_000_000))
+        // Once the drain starts, handlers see their deadline clamped to its end.
+        let limit: @Sendable () -> ContinuousClock.Instant? = {
+            guard let end = server.drainDeadline else { return nil }
+            let now = MonotonicClock.now()
+            return ContinuousClock.now + .nanoseconds(end > now ? Int64(end - now) : 0)
+        }
+        let call = RPCCall(
+            deadline: ContinuousClock.now + timeout, timeoutMs: timeoutMs ?? Int(timeout.nanoseconds / 1_000_000), limit: limit)
         let rpc = self.rpc
         let body = request.body
         let headers = head.fields.map { (name: $0.name, value: $0.value) }

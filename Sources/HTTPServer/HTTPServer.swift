@@ -142,7 +142,7 @@ public final class HTTPServer: Sendable {
         var actions = machine.signal(now: t0)
         var escalated = false
         while true {
-            for action in actions { perform(action, phase: phase) }
+            for action in actions { perform(action, plan: plan, phase: phase) }
             if machine.state == .stopped { break }
             usleep(2000)
             let now = MonotonicClock.now()
@@ -190,7 +190,7 @@ public final class HTTPServer: Sendable {
     public var shutdownReport: ShutdownReport? { stopped.withLock { $0 } }
 
     /// Carries out one step the state machine decided.
-    private func perform(_ action: ShutdownStateMachine.Action, phase: (ServerPhase) -> Void) {
+    private func perform(_ action: ShutdownStateMachine.Action, plan: ShutdownPlan, phase: (ServerPhase) -> Void) {
         switch action {
         case .failReadiness:
             phase(.delaying)
@@ -203,6 +203,7 @@ public final class HTTPServer: Sendable {
                 if fd >= 0 { ctx.loop.deregister(fd: fd) }
             }
             if fd >= 0 { Posix.close(fd) }
+            state.drainEnd.store(MonotonicClock.now() &+ max(1, plan.drainTimeout.nanoseconds), ordering: .relaxed)
             phase(.draining)
         case .closeIdleConnections:
             onEveryLoop { ctx in for c in ctx.connections { c.beginDrain() } }

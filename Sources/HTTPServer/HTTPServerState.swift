@@ -35,6 +35,7 @@ public final class HTTPServerState: Sendable {
     let cutConnections = Atomic<Int>(0)
     let requestsTotal = Atomic<Int>(0)
     let lingeringCount = Atomic<Int>(0)
+    let drainEnd = Atomic<UInt64>(0)
 
     public init() {}
 
@@ -47,6 +48,12 @@ public final class HTTPServerState: Sendable {
     public var inFlightCalls: Int { inFlightCount.load(ordering: .relaxed) }
     /// Connections cut without an answer to a request they had sent (shutdown ran out of time, write failures).
     public var cutConnectionCount: Int { cutConnections.load(ordering: .relaxed) }
+    /// When the drain ends (monotonic nanoseconds), once shutdown has reached it; in-flight calls are clamped to it.
+    public var drainDeadline: UInt64? {
+        let d = drainEnd.load(ordering: .relaxed)
+        return d == 0 ? nil : d
+    }
+
     /// Open connections that still owe or are owed something (not merely waiting for the peer's FIN).
     public var busyConnections: Int { connectionCount.load(ordering: .relaxed) - lingeringCount.load(ordering: .relaxed) }
     /// Connections accepted since start.

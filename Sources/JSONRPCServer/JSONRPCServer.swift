@@ -96,7 +96,7 @@ public final class JSONRPCServer: Sendable {
             return out
         }
         let context = RPCContext(
-            idText: idText, method: envelope.method, deadline: call.deadline, baseLogger: logger, headers: headers)
+            idText: idText, method: envelope.method, call: call, baseLogger: logger, headers: headers)
         do {
             let result = try await handler(envelope.paramsText, context)
             if idText == nil { return nil }
@@ -106,7 +106,7 @@ public final class JSONRPCServer: Sendable {
             RPCResponseWriter.failure(error, idText: idText, into: &out)
         } catch is CancellationError {
             if idText == nil { return nil }
-            let expired = call.deadline.map { ContinuousClock.now >= $0 } ?? false
+            let expired = call.callDeadline.map { ContinuousClock.now >= $0 } ?? false
             RPCResponseWriter.failure(expired ? .deadlineExceeded(call.timeoutMs) : .shuttingDown(), idText: idText, into: &out)
         } catch {
             context.logger.error("handler failed", metadata: ["error": "\(String(reflecting: error))"])

@@ -19,12 +19,29 @@ public final class RPCCall: Sendable {
     }
     private let state = Mutex(State())
     /// When the caller stops waiting, if set.
-    public let deadline: ContinuousClock.Instant?
+    public let callDeadline: ContinuousClock.Instant?
     let timeoutMs: Int?
+    /// A later, server-wide limit (the end of the drain at shutdown), read each time a handler asks.
+    let limit: (@Sendable () -> ContinuousClock.Instant?)?
 
-    public init(deadline: ContinuousClock.Instant? = nil, timeoutMs: Int? = nil) {
-        self.deadline = deadline
+    /// - Parameters:
+    ///   - deadline: when the caller stops waiting.
+    ///   - timeoutMs: the timeout the caller asked for, reported in -32001's data.
+    ///   - limit: a server-wide bound that may appear later (the drain's end); handlers see the earlier of both.
+    public init(
+        deadline: ContinuousClock.Instant? = nil, timeoutMs: Int? = nil,
+        limit: (@Sendable () -> ContinuousClock.Instant?)? = nil
+    ) {
+        callDeadline = deadline
         self.timeoutMs = timeoutMs
+        self.limit = limit
+    }
+
+    /// The deadline handlers see: the call's own, clamped to the server's limit once there is one.
+    public var deadline: ContinuousClock.Instant? {
+        guard let l = limit?() else { return callDeadline }
+        guard let d = callDeadline else { return l }
+        return min(d, l)
     }
 
     func prepare(ids: [[UInt8]?], isBatch: Bool) {

@@ -7,8 +7,10 @@ public struct RPCContext: Sendable {
     let idText: [UInt8]?
     /// The method being called.
     public let method: String
-    /// When the caller stops waiting (the smaller of `RPC-Timeout` and the server's call timeout).
-    public let deadline: ContinuousClock.Instant?
+    let call: RPCCall
+    /// When the caller stops waiting (the smaller of `RPC-Timeout` and the server's call timeout), clamped to
+    /// the end of the drain once the server is shutting down.
+    public var deadline: ContinuousClock.Instant? { call.deadline }
     let baseLogger: Logger
     /// A logger with `rpc.id` and `rpc.method` metadata (built on first use: most calls never log).
     public var logger: Logger {

@@ -2,6 +2,7 @@
 import Foundation
 import GatewayApp
 import HTTPServer
+import JSONRPC
 import JSONRPCServer
 import Logging
 import Synchronization
@@ -39,6 +40,34 @@ struct EmbeddedGatewayTests {
         #expect(r.text.hasSuffix("readyz check failed\n"))
         let excluded = try RawClient(port: port).roundTrip("GET /readyz?exclude=slow HTTP/1.1\r\nHost: t\r\n\r\n")
         #expect(excluded.status == 200)
+    }
+
+    @Test func in_flight_deadlines_are_clamped_to_the_end_of_the_drain() throws {
+        var methods = RPCMethodTable()
+        methods.register("remaining_after") { params, context in
+            let before = context.remaining.map { Int($0.components.seconds) } ?? -1
+            try await Task.sleep(for: .milliseconds(params?[0]?.intValue ?? 0))
+            let after = context.remaining.map { Int($0.components.seconds * 1000 + $0.components.attoseconds / 1_000_000_000_000_000) } ?? -1
+            return [.int(before), .int(after)]
+        }
+        var http = HTTPServerConfiguration()
+        http.port = 0
+        http.eventLoops = 1
+        let logger = Logger(label: "test")
+        let gw = try Gateway(http: http, rpc: JSONRPCServer(methods: methods, logger: logger), logger: logger)
+        let port = try gw.start()
+        let c = try RawClient(port: port)
+        c.send(RawClient.post(#"{"jsonrpc":"2.0","method":"remaining_after","params":[400],"id":1}"#))
+        for _ in 0..<500 where gw.server.state.inFlightCalls < 1 { usleep(2000) }
+        let server = gw.server
+        let shutdown = Thread { _ = server.shutdown(ShutdownPlan(drainTimeout: .seconds(2), cancelTimeout: .seconds(1))) }
+        shutdown.start()
+        let result = (c.readResponse()?.json as? [String: Any])?["result"] as? [Int]
+        // Before the signal the call had ~30 s; after it, at most what is left of the 2 s drain.
+        #expect((result?.first ?? 0) >= 29)
+        #expect((result?.last ?? 9999) <= 2000)
+        #expect((result?.last ?? -1) > 0)
+        while server.shutdownReport == nil { usleep(5000) }
     }
 
     @Test func sync_check_failure_is_reported_and_shutdown_flips_readiness() throws {
