@@ -9,6 +9,7 @@ private import CGatewayLinux
 public final class EventLoopGroup: Sendable {
     public let loops: [EventLoop]
     private let threads = Mutex<[pthread_t]>([])
+    private let closed = Atomic<Bool>(false)
 
     /// The number of CPUs this process may run on (its affinity mask), at least 1.
     public static var availableCores: Int { Int(cgw_available_cpus()) }
@@ -35,13 +36,18 @@ public final class EventLoopGroup: Sendable {
         }
     }
 
-    /// Stops every loop and waits for its thread to end, then closes the selectors.
+    /// Stops every loop and waits for its thread to end, then closes the selectors. Idempotent; also right
+    /// for a group whose threads never started (the server failed to bind).
     public func shutdown() {
         for loop in loops { loop.stop() }
         let ts = threads.withLock { t -> [pthread_t] in defer { t = [] }; return t }
         for t in ts { pthread_join(t, nil) }
-        if !ts.isEmpty { for loop in loops { loop.close() } }
+        if !closed.exchange(true, ordering: .relaxed) {
+            for loop in loops { loop.close() }
+        }
     }
+
+    deinit { shutdown() }
 }
 
 private final class ThreadStart {
