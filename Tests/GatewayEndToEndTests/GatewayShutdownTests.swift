@@ -31,6 +31,21 @@ struct GatewayShutdownTests {
         #expect(gw.waitForExit() == 0)
     }
 
+    @Test func a_port_in_use_is_reported_with_exit_3_not_a_crash() throws {
+        let first = try GatewayProcess()
+        let p = Process()
+        p.executableURL = GatewayProcess.binary
+        p.arguments = ["serve", "--port", "\(first.port)"]
+        let err = Pipe()
+        p.standardError = err
+        p.standardOutput = Pipe()
+        try p.run()
+        p.waitUntilExit()
+        #expect(p.terminationStatus == 3)
+        #expect(p.terminationReason == .exit)
+        #expect(String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).contains("Address already in use"))
+    }
+
     @Test func budget_that_does_not_fit_the_grace_period_refuses_to_start() throws {
         let p = Process()
         p.executableURL = GatewayProcess.binary
