@@ -30,6 +30,8 @@ public final class EventLoop: @unchecked Sendable {
         var jobs: [UnownedJob] = []
         var closures: [@Sendable () -> Void] = []
         var woken = false
+        /// The loop has stopped: jobs go to the global executor, closures are dropped.
+        var closed = false
     }
 
     nonisolated(unsafe) private var thread: pthread_t? = nil
@@ -105,6 +107,7 @@ public final class EventLoop: @unchecked Sendable {
     /// Runs `body` on the loop thread soon. Thread-safe.
     public func execute(_ body: @escaping @Sendable () -> Void) {
         let wake = remote.withLock { r -> Bool in
+            if r.closed { return false }
             r.closures.append(body)
             defer { r.woken = true }
             return !r.woken
@@ -117,12 +120,20 @@ public final class EventLoop: @unchecked Sendable {
             localJobs.append(job)
             return
         }
-        let wake = remote.withLock { r -> Bool in
+        enum Route { case queued(wake: Bool), elsewhere }
+        let route = remote.withLock { r -> Route in
+            if r.closed { return .elsewhere }
             r.jobs.append(job)
             defer { r.woken = true }
-            return !r.woken
+            return .queued(wake: !r.woken)
         }
-        if wake { self.wake() }
+        switch route {
+        case .queued(let wake):
+            if wake { self.wake() }
+        case .elsewhere:
+            // A task outliving its loop (cancelled work still winding down) finishes on the global pool.
+            globalConcurrentExecutor.enqueue(ExecutorJob(job))
+        }
     }
 
     private func wake() {
@@ -205,17 +216,28 @@ public final class EventLoop: @unchecked Sendable {
         }
     }
 
+    /// After the thread has ended: later jobs run on the global executor. The eventfd stays open until deinit,
+    /// so a late `wake()` can never write into a descriptor number reused by someone else.
     func close() {
+        let leftover = remote.withLock { r -> [UnownedJob] in
+            r.closed = true
+            defer { r.jobs = []; r.closures = [] }
+            return r.jobs
+        }
+        for job in leftover + localJobs { globalConcurrentExecutor.enqueue(ExecutorJob(job)) }
+        localJobs = []
         deregister(fd: wakeFD)
-        Posix.close(wakeFD)
         selector.close()
     }
+
+    deinit { Posix.close(wakeFD) }
 }
 
 /// The task executor of one event loop.
 public final class LoopExecutor: TaskExecutor, @unchecked Sendable {
-    // Set once in EventLoop.init before the loop is shared; the loop outlives every task it runs.
-    unowned(unsafe) var loop: EventLoop! = nil
+    // Set once in EventLoop.init before the loop is shared. Strong on purpose: a task may outlive its server,
+    // and must still find a loop (closed, forwarding to the global executor) rather than freed memory.
+    var loop: EventLoop! = nil
 
     public func enqueue(_ job: consuming ExecutorJob) {
         loop.enqueue(UnownedJob(job))

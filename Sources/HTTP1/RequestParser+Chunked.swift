@@ -70,7 +70,14 @@ extension RequestParser {
                 while i < ext.endIndex {
                     let b = ext[i]
                     if b == UInt8(ascii: "\"") { closed = true; i += 1; break }
-                    if b == UInt8(ascii: "\\") { i += 2; continue }
+                    if b == UInt8(ascii: "\\") {
+                        // quoted-pair: HTAB / SP / VCHAR / obs-text
+                        guard i + 1 < ext.endIndex, ext[i + 1] == Ascii.htab || ext[i + 1] >= 0x20 && ext[i + 1] != 0x7F else {
+                            throw .bad("invalid quoted-pair in a chunk extension")
+                        }
+                        i += 2
+                        continue
+                    }
                     if (b < 0x20 && b != Ascii.htab) || b == 0x7F { break }
                     i += 1
                 }

@@ -12,6 +12,8 @@ extension RequestParser {
         if !firstLineEnded && scan == start {
             while bufferedByteCount >= 2 && buffer[start] == Ascii.cr && buffer[start + 1] == Ascii.lf {
                 start += 2
+                emptyLines += 1
+                if emptyLines > 8 { throw .bad("too many empty lines before the request line") }
             }
             scan = start
             lineStart = start

@@ -36,6 +36,8 @@ public struct RequestParser: Sendable {
     var lineStart = 0
     var firstLineEnded = false
     var methodEnded = false
+    /// Empty lines skipped before the current request line (RFC 9112 §2.2 tolerates a few, not a flood).
+    var emptyLines = 0
     var body: [UInt8] = []
     var trailerFields = HTTPFields()
     var trailerBytes = 0
@@ -74,7 +76,10 @@ public struct RequestParser: Sendable {
     /// Parses as far as the buffered bytes allow.
     public mutating func next() throws(HTTPParseError) -> Event {
         do {
-            return try step()
+            let event = try step()
+            // Consumed bytes never pile up, whatever the framing (1-byte chunks, runs of empty lines).
+            if case .needMore = event { compact() }
+            return event
         } catch {
             state = .failed(error)
             throw error
@@ -166,19 +171,26 @@ public struct RequestParser: Sendable {
         lineStart = start
         firstLineEnded = false
         methodEnded = false
+        emptyLines = 0
         return .request(request)
     }
 
     /// Drops consumed bytes; releases a large buffer once it is empty so idle connections stay small.
-    private mutating func compact() {
+    /// Head-scan positions are absolute indices, so they move with the bytes.
+    mutating func compact() {
+        let removed: Int
         if start == buffer.count {
+            removed = start
             if buffer.capacity > 64 * 1024 { buffer = [] } else { buffer.removeAll(keepingCapacity: true) }
-            start = 0
         } else if start > 4096 {
+            removed = start
             buffer.removeSubrange(0..<start)
-            start = 0
+        } else {
+            removed = 0
         }
-        scan = max(scan, start)
+        start -= removed
+        scan = max(scan - removed, start)
+        lineStart = max(lineStart - removed, start)
     }
 }
 

@@ -78,7 +78,11 @@ final class Connection: SelectorHandler {
     func readAvailable() {
         var sawEOF = false
         let buffer = context.readBuffer
+        // Bytes after a closing response (or while lingering) are read and dropped, a bounded amount per event.
+        let discard = timer.kind == .linger || closeAfterFlush
+        var reads = 0
         while true {
+            reads += 1
             do {
                 switch try Posix.read(fd, into: buffer) {
                 case .wouldBlock:
@@ -86,8 +90,8 @@ final class Connection: SelectorHandler {
                 case .processed(0):
                     sawEOF = true
                 case .processed(let n):
-                    if timer.kind != .linger { parser.feed(UnsafeRawBufferPointer(rebasing: buffer[0..<n])) }
-                    if n == buffer.count && parser.bufferedByteCount < 1 << 20 { continue }
+                    if !discard { parser.feed(UnsafeRawBufferPointer(rebasing: buffer[0..<n])) }
+                    if n == buffer.count && reads < 16 && (discard || parser.bufferedByteCount < 1 << 20) { continue }
                 }
             } catch {
                 abort(cut: false)
@@ -111,7 +115,9 @@ final class Connection: SelectorHandler {
     /// call is answered and the output has drained, so a client cannot grow our buffers without bound.
     private func updateReadInterest() {
         guard !closed, !peerClosed, timer.kind != .linger else { return }
-        let backedUp = parser.bufferedByteCount >= 1 << 20 && (call != nil || out.count - written > 256 * 1024)
+        // After a closing response nothing more is parsed: stop reading until the linger phase drains the rest.
+        let backedUp = closeAfterFlush
+            || parser.bufferedByteCount >= 1 << 20 && (call != nil || out.count - written > 256 * 1024)
         if backedUp && interest.contains(.read) {
             setInterest(interest.subtracting(.read))
         } else if !backedUp && !interest.contains(.read) {
@@ -122,7 +128,7 @@ final class Connection: SelectorHandler {
     /// The peer sent FIN: it will send nothing more, and may or may not still read.
     private func peerDidClose() {
         peerClosed = true
-        setInterest([])
+        setInterest(written < out.count ? [.write] : [])
         if let call {
             // Like Go's net/http: a client that hangs up no longer wants the answer; its work is cancelled.
             call.task?.cancel()
@@ -178,6 +184,9 @@ final class Connection: SelectorHandler {
         switch core.responder.reply(to: request, server: core.state) {
         case .response(let response):
             respond(response, keepAlive: head.keepAlive, headOnly: headOnly, version: head.version)
+        case .async(let reply) where core.state.phase.rawValue >= ServerPhase.cancelling.rawValue:
+            // The cancel step has run already: answer as a cancelled call would be, without starting work.
+            respond(reply.onShutdown(), keepAlive: false, headOnly: headOnly, version: head.version)
         case .async(let reply):
             let c = InFlightCall(reply: reply, keepAlive: head.keepAlive, headOnly: headOnly, version: head.version)
             call = c
@@ -210,7 +219,6 @@ final class Connection: SelectorHandler {
             flush()
             return
         }
-        timer.responded(now: MonotonicClock.now())
         processInput()
         updateReadInterest()
     }
@@ -222,6 +230,8 @@ final class Connection: SelectorHandler {
             status: r.status, fields: r.fields, body: r.body, date: context.date(), close: close,
             keepAliveHTTP10: version == .http1_0 && !close, headOnly: headOnly, into: &out)
         if close { closeAfterFlush = true }
+        // Every answer restarts the idle clock (also bounding a peer that never reads what we send).
+        if timer.kind != .linger { timer.responded(now: MonotonicClock.now()) }
     }
 
     // MARK: output
@@ -232,7 +242,7 @@ final class Connection: SelectorHandler {
             do {
                 result = try out.withUnsafeBytes { try Posix.send(fd, UnsafeRawBufferPointer(rebasing: $0[written...])) }
             } catch {
-                abort(cut: call != nil)
+                abort(cut: false)
                 return
             }
             switch result {
@@ -260,6 +270,7 @@ final class Connection: SelectorHandler {
     /// Half-closes and waits briefly for the peer's FIN, so unread request bytes do not turn our
     /// last response into a reset (RFC 9112 §9.6).
     private func beginClose() {
+        if timer.kind == .linger { return }
         if peerClosed {
             finalClose()
             return

@@ -69,10 +69,11 @@ public final class HTTPServer: Sendable {
         listenFD.store(fd, ordering: .relaxed)
         boundPort.store(port, ordering: .relaxed)
         let core = self.core
+        // Contexts exist before the threads do, so no loop writes the shared array.
+        for loop in group.loops { core.contexts[loop.index] = LoopContext(loop: loop, core: core) }
         let ready = Atomic<Int>(0)
         group.start { loop in
-            let context = LoopContext(loop: loop, core: core)
-            core.contexts[loop.index] = context
+            let context = core.contexts[loop.index]!
             loop.tick = { context.sweep() }
             do {
                 try loop.register(fd: fd, interest: [.read, .exclusive], handler: Listener(fd: fd, context: context))

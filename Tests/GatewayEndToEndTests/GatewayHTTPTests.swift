@@ -107,6 +107,16 @@ struct GatewayHTTPTests {
         #expect(c.isClosedByPeer())
     }
 
+    @Test func a_busy_keep_alive_connection_is_not_closed_by_the_idle_timeout() throws {
+        let gw = try GatewayProcess(["--idle-timeout", "400ms"])
+        let c = try RawClient(port: gw.port)
+        // Requests every 150 ms for 1.2 s: each answer restarts the idle clock.
+        for _ in 0..<8 {
+            #expect(try c.roundTrip("GET /healthz HTTP/1.1\r\nHost: t\r\n\r\n").status == 200)
+            usleep(150_000)
+        }
+    }
+
     @Test func many_idle_connections_are_held_and_stay_usable() throws {
         let gw = try GatewayProcess()
         let clients = try (0..<500).map { _ in try RawClient(port: gw.port) }

@@ -136,3 +136,40 @@ struct RequestParserTests {
         #expect(requests[0].head.query == "verbose&exclude=x")
     }
 }
+
+struct RequestParserMemoryTests {
+    @Test func a_flood_of_empty_lines_is_refused() {
+        var p = RequestParser()
+        p.feed(Array(String(repeating: "\r\n", count: 9).utf8))
+        #expect(throws: HTTPParseError.self) { _ = try p.next() }
+    }
+
+    @Test func tiny_chunks_with_long_extensions_do_not_pile_up_in_the_buffer() throws {
+        var p = RequestParser()
+        p.feed(Array("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n".utf8))
+        let chunk = Array(("1;" + String(repeating: "e", count: 3000) + "\r\nX\r\n").utf8)
+        for _ in 0..<200 {
+            p.feed(chunk)
+            guard case .needMore = try p.next() else { Issue.record("unexpected event"); return }
+            #expect(p.buffer.count < 8192)
+        }
+        p.feed(Array("0\r\n\r\n".utf8))
+        guard case .request(let r) = try p.next() else { Issue.record("no request"); return }
+        #expect(r.body.count == 200)
+    }
+
+    @Test func a_partial_head_keeps_its_place_when_the_buffer_is_compacted() throws {
+        var p = RequestParser()
+        // 5 KB of a first request's body consumed, then a head arriving in pieces.
+        p.feed(Array("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 5000\r\n\r\n".utf8) + Array(repeating: 0x61, count: 5000))
+        guard case .request = try p.next() else { Issue.record("no first request"); return }
+        for piece in ["GET /se", "cond HTTP/1.1\r\nHo", "st: a\r\n", "\r\n"] {
+            p.feed(Array(piece.utf8))
+            if case .request(let r) = try p.next() {
+                #expect(r.head.target == "/second")
+                return
+            }
+        }
+        Issue.record("second request not parsed")
+    }
+}
