@@ -135,24 +135,18 @@ public struct ServeCommand: ParsableCommand {
             logger.warning("second signal: cancelling in-flight calls now")
             server.escalateShutdown()
         }
-        // This thread is not in the cooperative pool, so it may block until the group has finished.
-        let finished = UnsafeMutablePointer<sem_t>.allocate(capacity: 1)
-        sem_init(finished, 0, 0)
-        let groupError = Mutex<(any Error)?>(nil)
-        let semaphore = SendablePointer(pointer: finished)
-        Task.detached {
-            do { try await group.run() } catch { groupError.withLock { $0 = error } }
-            sem_post(semaphore.pointer)
+        let groupError: (any Error)? = runBlocking {
+            do {
+                try await group.run()
+                return nil
+            } catch {
+                return error
+            }
         }
-        while sem_wait(finished) != 0 {}
-        if let error = groupError.withLock({ $0 }) {
+        if let error = groupError {
             logger.critical("service group failed", metadata: ["error": "\(error)"])
             throw ExitCode(1)
         }
         if server.shutdownReport?.clean != true { throw ExitCode(1) }
     }
-}
-
-struct SendablePointer: @unchecked Sendable {
-    let pointer: UnsafeMutablePointer<sem_t>
 }

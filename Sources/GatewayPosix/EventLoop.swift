@@ -36,8 +36,6 @@ public final class EventLoop: @unchecked Sendable {
 
     nonisolated(unsafe) private var thread: pthread_t? = nil
     private let stopping = Atomic<Bool>(false)
-    /// Bumped once per turn of the loop, for liveness checks from other threads.
-    private let turns = Atomic<UInt64>(0)
     private let lastTurn = Atomic<UInt64>(0)
 
     /// Called on the loop thread about every `tickInterval` nanoseconds (timeouts sweep).
@@ -67,9 +65,6 @@ public final class EventLoop: @unchecked Sendable {
         guard let thread else { return false }
         return pthread_equal(thread, pthread_self()) != 0
     }
-
-    /// How many times the loop has turned; a value that stops changing while work is queued means a stuck loop.
-    public var turnCount: UInt64 { turns.load(ordering: .relaxed) }
 
     /// Nanoseconds since the loop last turned; a loop stuck in a handler stops turning. Thread-safe.
     public var nanosecondsSinceLastTurn: UInt64 {
@@ -152,7 +147,6 @@ public final class EventLoop: @unchecked Sendable {
     func run() {
         thread = pthread_self()
         while !stopping.load(ordering: .relaxed) {
-            turns.add(1, ordering: .relaxed)
             let now = MonotonicClock.now()
             lastTurn.store(now, ordering: .relaxed)
             var timeout: Int32 = -1
