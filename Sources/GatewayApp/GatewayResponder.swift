@@ -53,6 +53,9 @@ struct GatewayResponder: HTTPResponder {
             # HELP gateway_calls_in_flight JSON-RPC requests being handled now.
             # TYPE gateway_calls_in_flight gauge
             gateway_calls_in_flight \(s.inFlightCalls)
+            # HELP gateway_handlers_running Handler tasks running, including answered ones still winding down.
+            # TYPE gateway_handlers_running gauge
+            gateway_handlers_running \(s.runningHandlers)
             # HELP gateway_http_requests_total HTTP requests received since start.
             # TYPE gateway_http_requests_total counter
             gateway_http_requests_total \(s.requestCount)
@@ -112,7 +115,7 @@ struct GatewayResponder: HTTPResponder {
         guard GatewayResponder.isJSON(head.fields["content-type"]) else {
             return .response(.text(.unsupportedMediaType, "Content-Type must be application/json or application/json-rpc\n"))
         }
-        if server.inFlightCalls >= maxInFlight {
+        if max(server.inFlightCalls, server.runningHandlers) >= maxInFlight {
             var body: [UInt8] = []
             RPCResponseWriter.failure(.serverBusy(retryAfterMs: 1000), idText: nil, into: &body)
             return .response(HTTPResponse(

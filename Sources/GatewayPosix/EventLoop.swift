@@ -43,6 +43,12 @@ public final class EventLoop: @unchecked Sendable {
     public var tickInterval: UInt64 = 50_000_000
     private var nextTick: UInt64 = 0
 
+    /// Brings the next tick forward to `instant` (monotonic ns) if it is sooner: a deadline due before the
+    /// regular tick is then honoured to the millisecond. Loop thread only.
+    public func tick(noLaterThan instant: UInt64) {
+        if instant < nextTick { nextTick = instant }
+    }
+
     /// Runs Swift tasks on this loop's thread. Thread-safe.
     public let executor: LoopExecutor
 
@@ -173,7 +179,7 @@ public final class EventLoop: @unchecked Sendable {
                 let t = MonotonicClock.now()
                 if t >= nextTick {
                     nextTick = t + tickInterval
-                    tick()
+                    tick()  // may bring the next tick forward again
                     runJobs()
                 }
             }

@@ -191,12 +191,16 @@ final class Connection: SelectorHandler {
             let c = InFlightCall(reply: reply, keepAlive: head.keepAlive, headOnly: headOnly, version: head.version)
             call = c
             timer.callStarted()
+            if let d = reply.deadline { context.loop.tick(noLaterThan: d) }
             core.state.inFlightCount.add(1, ordering: .relaxed)
+            core.state.runningCount.add(1, ordering: .relaxed)
+            let state = core.state
             let bound = LoopBound(value: self)
             let boundCall = LoopBound(value: c)
             let loop = context.loop
             c.task = Task(executorPreference: loop.executor) {
                 let response = await reply.work()
+                state.runningCount.add(-1, ordering: .relaxed)
                 if loop.inLoop {
                     bound.value.answer(boundCall.value, with: response)
                 } else {

@@ -36,6 +36,7 @@ public final class HTTPServerState: Sendable {
     let requestsTotal = Atomic<Int>(0)
     let lingeringCount = Atomic<Int>(0)
     let drainEnd = Atomic<UInt64>(0)
+    let runningCount = Atomic<Int>(0)
 
     public init() {}
 
@@ -46,6 +47,9 @@ public final class HTTPServerState: Sendable {
     public var openConnections: Int { connectionCount.load(ordering: .relaxed) }
     /// Async replies not yet answered.
     public var inFlightCalls: Int { inFlightCount.load(ordering: .relaxed) }
+    /// Handler tasks still running, including ones already answered (deadline passed) that have not yet
+    /// noticed their cancellation: what the in-flight cap bounds.
+    public var runningHandlers: Int { runningCount.load(ordering: .relaxed) }
     /// Connections cut without an answer to a request they had sent (shutdown ran out of time, write failures).
     public var cutConnectionCount: Int { cutConnections.load(ordering: .relaxed) }
     /// When the drain ends (monotonic nanoseconds), once shutdown has reached it; in-flight calls are clamped to it.

@@ -58,11 +58,14 @@ final class LoopContext {
             if listening { try? loop.register(fd: l.fd, interest: [.read, .exclusive], handler: l) }
         }
         var i = 0
+        var soonest = UInt64.max
         while i < connections.count {
             let c = connections[i]
             c.checkTimers(now: now)
+            if let d = c.call?.reply.deadline, !c.closed { soonest = min(soonest, d) }
             // A closed connection swapped the last one into slot i: look at slot i again.
             if i < connections.count && connections[i] === c { i += 1 }
         }
+        if soonest != .max { loop.tick(noLaterThan: soonest) }
     }
 }
