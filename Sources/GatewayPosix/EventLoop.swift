@@ -107,13 +107,13 @@ public final class EventLoop: @unchecked Sendable {
 
     /// Runs `body` on the loop thread soon. Thread-safe.
     public func execute(_ body: @escaping @Sendable () -> Void) {
-        let wake = remote.withLock { r -> Bool in
-            if r.closed { return false }
+        remote.withLock { r in
+            if r.closed { return }
             r.closures.append(body)
-            defer { r.woken = true }
-            return !r.woken
+            // The eventfd is written under the lock, so it cannot be closed (and its number reused) meanwhile.
+            if !r.woken { wake() }
+            r.woken = true
         }
-        if wake { self.wake() }
     }
 
     func enqueue(_ job: UnownedJob) {
@@ -121,17 +121,14 @@ public final class EventLoop: @unchecked Sendable {
             localJobs.append(job)
             return
         }
-        enum Route { case queued(wake: Bool), elsewhere }
-        let route = remote.withLock { r -> Route in
-            if r.closed { return .elsewhere }
+        let queued = remote.withLock { r -> Bool in
+            if r.closed { return false }
             r.jobs.append(job)
-            defer { r.woken = true }
-            return .queued(wake: !r.woken)
+            if !r.woken { wake() }
+            r.woken = true
+            return true
         }
-        switch route {
-        case .queued(let wake):
-            if wake { self.wake() }
-        case .elsewhere:
+        if !queued {
             // A task outliving its loop (cancelled work still winding down) finishes on the global pool.
             globalConcurrentExecutor.enqueue(ExecutorJob(job))
         }
@@ -145,7 +142,7 @@ public final class EventLoop: @unchecked Sendable {
     /// Asks the loop to stop after its current turn. Thread-safe.
     public func stop() {
         stopping.store(true, ordering: .relaxed)
-        wake()
+        remote.withLock { r in if !r.closed { wake() } }
     }
 
     // MARK: the loop
@@ -185,6 +182,8 @@ public final class EventLoop: @unchecked Sendable {
             }
         }
         runJobs()
+        // A later thread may get this pthread_t again: it must not pass for the loop.
+        thread = nil
     }
 
     private func drainWake() {
@@ -216,21 +215,20 @@ public final class EventLoop: @unchecked Sendable {
         }
     }
 
-    /// After the thread has ended: later jobs run on the global executor. The eventfd stays open until deinit,
-    /// so a late `wake()` can never write into a descriptor number reused by someone else.
+    /// After the thread has ended: later jobs run on the global executor. The eventfd is closed under the same
+    /// lock its writers take, so a late `wake()` can never write into a descriptor number reused by someone else.
     func close() {
         let leftover = remote.withLock { r -> [UnownedJob] in
             r.closed = true
+            deregister(fd: wakeFD)
+            Posix.close(wakeFD)
             defer { r.jobs = []; r.closures = [] }
             return r.jobs
         }
         for job in leftover + localJobs { globalConcurrentExecutor.enqueue(ExecutorJob(job)) }
         localJobs = []
-        deregister(fd: wakeFD)
         selector.close()
     }
-
-    deinit { Posix.close(wakeFD) }
 }
 
 /// The task executor of one event loop.

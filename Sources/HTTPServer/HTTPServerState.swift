@@ -50,7 +50,7 @@ public final class HTTPServerState: Sendable {
     /// Handler tasks still running, including ones already answered (deadline passed) that have not yet
     /// noticed their cancellation: what the in-flight cap bounds.
     public var runningHandlers: Int { runningCount.load(ordering: .relaxed) }
-    /// Connections cut without an answer to a request they had sent (shutdown ran out of time, write failures).
+    /// Connections the shutdown had to cut with an accepted call still unanswered (a client's own reset is not a cut).
     public var cutConnectionCount: Int { cutConnections.load(ordering: .relaxed) }
     /// When the drain ends (monotonic nanoseconds), once shutdown has reached it; in-flight calls are clamped to it.
     public var drainDeadline: UInt64? {

@@ -14,7 +14,7 @@ final class ServerCore: @unchecked Sendable {
     let bodyTimeoutNs: UInt64
     let idleTimeoutNs: UInt64
     let timerLimits: ConnectionTimer.Limits
-    /// Set on each loop's thread when it starts; read only there afterwards.
+    /// One per loop, created by `start()` before the loop threads exist; each then used by its own loop only.
     var contexts: [LoopContext?]
 
     init(configuration: HTTPServerConfiguration, responder: any HTTPResponder, state: HTTPServerState, logger: Logger, loops: Int) {
