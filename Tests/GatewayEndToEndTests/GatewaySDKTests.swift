@@ -122,12 +122,12 @@ struct GatewaySDKTests {
         let gw = try GatewayProcess(["--max-in-flight", "1"])
         let c = client(gw) { $0.retry = .init(maxAttempts: 20, initialBackoff: .milliseconds(10), maxBackoff: .milliseconds(50)) }
         // One slow call fills the cap; a second is refused with 503 + Retry-After: 1 and retried after it.
-        let slow = Task { try await c.call(Sleep.self, SleepParams(ms: 300)) }
+        let slow = Task { try await c.call(Sleep.self, SleepParams(ms: 2000)) }
         for _ in 0..<500 where try metric(gw, "gateway_calls_in_flight") < 1 { try await Task.sleep(for: .milliseconds(5)) }
         let start = ContinuousClock.now
         #expect(try await c.call("echo", params: ["ok"]) == ["ok"])
         #expect(ContinuousClock.now - start >= .milliseconds(900), "Retry-After: 1 honoured")
-        #expect(try await slow.value == 300)
+        #expect(try await slow.value == 2000)
     }
 
     @Test func hundreds_of_concurrent_calls_reuse_a_few_connections() async throws {
