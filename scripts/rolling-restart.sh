@@ -84,4 +84,9 @@ line=$(grep '^RESULT' "$WORK/wrk.txt")
 kv() { echo "$line" | tr ' ' '\n' | awk -F= -v k="$1" '$1==k{print $2}'; }
 bad=$(( $(kv err_connect) + $(kv err_read) + $(kv err_write) + $(kv err_status) + $(kv err_timeout) ))
 echo "mode=$MODE requests=$(kv requests) failed=$bad exits_nonzero=$( [ -f "$WORK/failures" ] && wc -l <"$WORK/failures" || echo 0)"
-[ "$bad" = 0 ] && [ ! -f "$WORK/failures" ]
+if [ "$bad" = 0 ] && [ ! -f "$WORK/failures" ]; then
+  rm -rf "$WORK"
+else
+  echo "logs kept in $WORK" >&2
+  exit 1
+fi
