@@ -16,6 +16,7 @@ final class ServerCore: @unchecked Sendable {
     let timerLimits: ConnectionTimer.Limits
     /// One per loop, created by `start()` before the loop threads exist; each then used by its own loop only.
     var contexts: [LoopContext?]
+    private let nextLoop = Atomic<Int>(0)
 
     init(configuration: HTTPServerConfiguration, responder: any HTTPResponder, state: HTTPServerState, logger: Logger, loops: Int) {
         self.configuration = configuration
@@ -44,6 +45,21 @@ final class ServerCore: @unchecked Sendable {
         }
         state.acceptedTotal.add(1, ordering: .relaxed)
         Posix.setNoDelay(fd)
+        // The loop that happened to wake accepts; connections are then dealt round-robin, so every core serves
+        // (a level-triggered listener shared by all loops otherwise lets one busy loop take nearly all of them).
+        let target = contexts.count > 1 ? contexts[nextLoop.add(1, ordering: .relaxed).oldValue % contexts.count]! : context
+        if target === context {
+            own(fd, on: context)
+        } else {
+            let core = self
+            let index = target.loop.index
+            // The context is looked up again on its own thread: only that thread may touch it.
+            target.loop.execute { core.own(fd, on: core.contexts[index]!) }
+        }
+    }
+
+    /// Registers an accepted descriptor with `context`'s loop; runs on that loop's thread.
+    private func own(_ fd: Int32, on context: LoopContext) {
         let c = Connection(fd: fd, context: context, now: MonotonicClock.now())
         do {
             try context.loop.register(fd: fd, interest: c.interest, handler: c)
