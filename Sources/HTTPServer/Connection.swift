@@ -41,7 +41,6 @@ final class Connection: SelectorHandler {
     var closeAfterFlush = false
     var peerClosed = false
     var closed = false
-    var servedRequests = 0
 
     var core: ServerCore { context.core }
 
@@ -177,7 +176,6 @@ final class Connection: SelectorHandler {
     }
 
     private func dispatch(_ request: HTTPRequest) {
-        servedRequests += 1
         core.state.requestsTotal.add(1, ordering: .relaxed)
         let head = request.head
         let headOnly = head.method == "HEAD"
@@ -287,13 +285,7 @@ final class Connection: SelectorHandler {
 
     /// Closes at once; `cut` counts it as a connection whose accepted call got no answer.
     func abort(cut: Bool) {
-        if let call, !call.answered {
-            call.task?.cancel()
-            call.answered = true
-            core.state.inFlightCount.add(-1, ordering: .relaxed)
-            if cut { core.state.cutConnections.add(1, ordering: .relaxed) }
-        }
-        call = nil
+        if cut, let call, !call.answered { core.state.cutConnections.add(1, ordering: .relaxed) }
         finalClose()
     }
 

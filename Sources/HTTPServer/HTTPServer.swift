@@ -106,8 +106,6 @@ public final class HTTPServer: Sendable {
         escalate.store(true, ordering: .relaxed)
     }
 
-    /// True once shutdown has begun.
-    public var isShuttingDown: Bool { state.isShuttingDown }
 
     /// The shutdown sequence (DESIGN §4); blocks until the loops have stopped.
     ///

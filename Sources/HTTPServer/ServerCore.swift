@@ -10,9 +10,6 @@ final class ServerCore: @unchecked Sendable {
     let responder: any HTTPResponder
     let state: HTTPServerState
     let logger: Logger
-    let headerTimeoutNs: UInt64
-    let bodyTimeoutNs: UInt64
-    let idleTimeoutNs: UInt64
     let timerLimits: ConnectionTimer.Limits
     /// One per loop, created by `start()` before the loop threads exist; each then used by its own loop only.
     var contexts: [LoopContext?]
@@ -23,10 +20,9 @@ final class ServerCore: @unchecked Sendable {
         self.responder = responder
         self.state = state
         self.logger = logger
-        headerTimeoutNs = configuration.headerTimeout.nanoseconds
-        bodyTimeoutNs = configuration.bodyTimeout.nanoseconds
-        idleTimeoutNs = configuration.idleTimeout.nanoseconds
-        timerLimits = ConnectionTimer.Limits(header: headerTimeoutNs, body: bodyTimeoutNs, idle: idleTimeoutNs)
+        timerLimits = ConnectionTimer.Limits(
+            header: configuration.headerTimeout.nanoseconds, body: configuration.bodyTimeout.nanoseconds,
+            idle: configuration.idleTimeout.nanoseconds)
         contexts = Array(repeating: nil, count: loops)
     }
 

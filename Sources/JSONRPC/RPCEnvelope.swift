@@ -13,7 +13,7 @@ public struct RPCEnvelope: Sendable {
     /// The id as a value (nil for a notification).
     public var id: RPCID? {
         guard let idText else { return nil }
-        return (try? JSONValue(parsing: idText)).flatMap(RPCID.init)
+        return RPCID(jsonText: idText)
     }
 }
 

@@ -26,4 +26,10 @@ public enum RPCID: Sendable, Hashable, CustomStringConvertible {
     }
 
     public var description: String { jsonValue.jsonText }
+
+    /// The id written as JSON text (as kept by the envelope); nil if the text is not a valid id.
+    public init?(jsonText: [UInt8]) {
+        guard let v = try? JSONValue(parsing: jsonText) else { return nil }
+        self.init(v)
+    }
 }

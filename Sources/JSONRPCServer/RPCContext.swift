@@ -25,7 +25,7 @@ public struct RPCContext: Sendable {
     /// The request id; nil for a notification.
     public var id: RPCID? {
         guard let idText else { return nil }
-        return (try? JSONValue(parsing: idText)).flatMap(RPCID.init)
+        return RPCID(jsonText: idText)
     }
     public var isNotification: Bool { idText == nil }
     /// True once the call was cancelled (deadline, disconnect or shutdown).
