@@ -65,7 +65,7 @@ let package = Package(
         .testTarget(
             name: "GatewayEndToEndTests",
             dependencies: [
-                "JSONRPC", "JSONRPCClient", "JSONRPCServer", "HTTPServer", "GatewayApp",
+                "JSONRPC", "JSONRPCClient", "JSONRPCServer", "HTTPServer", "GatewayApp", "GatewayPosix", "HTTP1",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

@@ -91,3 +91,20 @@ int cgw_available_cpus(void) {
     int n = CPU_COUNT(&set);
     return n > 0 ? n : 1;
 }
+
+#include <pthread.h>
+#include <time.h>
+#include <errno.h>
+/// Joins `thread` unless it is still running after `timeout_ms`: then 0 is not returned (ETIMEDOUT).
+int cgw_timed_join(pthread_t thread, long timeout_ms) {
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    ts.tv_sec += timeout_ms / 1000;
+    ts.tv_nsec += (timeout_ms % 1000) * 1000000L;
+    if (ts.tv_nsec >= 1000000000L) { ts.tv_sec += 1; ts.tv_nsec -= 1000000000L; }
+    return pthread_timedjoin_np(thread, NULL, &ts);
+}
+
+/// Stops a listening socket from accepting at once (Linux: pending and new connections are refused), without
+/// closing the descriptor that other threads may still have registered.
+int cgw_shutdown_listener(int fd) { return shutdown(fd, SHUT_RDWR); }

@@ -108,12 +108,18 @@ public enum Sleep: JSONRPCMethod {
     public static let isIdempotent = true
 }
 
+/// A result JSON can carry: numbers that overflow a double are the params' fault (-32602), not ours.
+func finite(_ n: Number, _ what: String) throws(JSONRPCError) -> Number {
+    if case .double(let d) = n, !d.isFinite { throw .invalidParams("\(what) is out of range for a double-precision number") }
+    return n
+}
+
 /// The `examples` service's method table.
 public enum ExamplesService {
     public static func methods() -> RPCMethodTable {
         var t = RPCMethodTable()
-        t.register(Subtract.self) { p, _ in p.minuend - p.subtrahend }
-        t.register(Sum.self) { p, _ in p.reduce(Number.int(0), +) }
+        t.register(Subtract.self) { p, _ in try finite(p.minuend - p.subtrahend, "the difference") }
+        t.register(Sum.self) { p, _ in try finite(p.reduce(Number.int(0), +), "the sum") }
         t.register(GetData.self) { _, _ in ["hello", 5] }
         t.register("update") { _, _ in .null }
         t.register("notify_hello") { _, _ in .null }

@@ -16,7 +16,7 @@ public final class Gateway: Sendable {
         server = try HTTPServer(configuration: http, responder: holder, logger: logger)
         let readiness = Readiness(state: server.state, loops: server.loops, extra: readinessChecks)
         holder.set(GatewayResponder(
-            rpc: rpc, rpcPath: rpcPath, callTimeout: callTimeout, maxInFlight: http.maxInFlight, readiness: readiness))
+            rpc: rpc, rpcPath: rpcPath, callTimeout: callTimeout, readiness: readiness))
     }
 
     /// Binds and starts serving; returns the port.
@@ -32,5 +32,8 @@ final class ResponderHolder: HTTPResponder, @unchecked Sendable {
     func set(_ r: GatewayResponder) { responder = r }
     func reply(to request: HTTP1.HTTPRequest, server: HTTPServerState) -> HTTPReply {
         responder!.reply(to: request, server: server)
+    }
+    func overloaded(_ head: RequestHead, reason: HTTPOverload) -> HTTPResponse? {
+        responder!.overloaded(head, reason: reason)
     }
 }

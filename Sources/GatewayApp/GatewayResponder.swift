@@ -10,7 +10,6 @@ struct GatewayResponder: HTTPResponder {
     let rpc: JSONRPCServer
     let rpcPath: String
     let callTimeout: Duration
-    let maxInFlight: Int
     let readiness: Readiness
 
     private static let jsonFields: HTTPFields = ["Content-Type": "application/json"]
@@ -41,8 +40,28 @@ struct GatewayResponder: HTTPResponder {
         }
     }
 
+    /// Probes answer whatever the load (DESIGN: never counted, never refused); JSON-RPC gets its -32003 body.
+    func overloaded(_ head: RequestHead, reason: HTTPOverload) -> HTTPResponse? {
+        let path = head.path
+        if path == "/healthz" || path == "/livez" || path == "/readyz" || path == "/metrics" || path.hasPrefix("/readyz/") {
+            return nil
+        }
+        guard path == rpcPath else { return .overloaded(reason) }
+        return GatewayResponder.busy(retryAfterMs: 1000)
+    }
+
+    /// 503 + `Retry-After` with a -32003 body.
+    static func busy(retryAfterMs: Int, body: [UInt8]? = nil) -> HTTPResponse {
+        var b = body ?? []
+        if body == nil { RPCResponseWriter.failure(.serverBusy(retryAfterMs: retryAfterMs), idText: nil, into: &b) }
+        let seconds = max(1, (retryAfterMs + 999) / 1000)
+        return HTTPResponse(
+            status: .serviceUnavailable, fields: ["Content-Type": "application/json", "Retry-After": "\(seconds)"], body: b)
+    }
+
     /// Prometheus text exposition of the server's counters.
     private func metrics(_ s: HTTPServerState) -> HTTPResponse {
+        let rpc = self.rpc
         let text = """
             # HELP gateway_connections_accepted_total Connections accepted since start.
             # TYPE gateway_connections_accepted_total counter
@@ -50,12 +69,34 @@ struct GatewayResponder: HTTPResponder {
             # HELP gateway_connections_open Connections open now.
             # TYPE gateway_connections_open gauge
             gateway_connections_open \(s.openConnections)
-            # HELP gateway_calls_in_flight JSON-RPC requests being handled now.
+            # HELP gateway_calls_in_flight JSON-RPC calls admitted and not finished (each batch entry counts), including handlers still winding down after their answer.
             # TYPE gateway_calls_in_flight gauge
-            gateway_calls_in_flight \(s.inFlightCalls)
-            # HELP gateway_handlers_running Handler tasks running, including answered ones still winding down.
+            gateway_calls_in_flight \(rpc.callsInFlight)
+            # HELP gateway_calls_max The in-flight cap on calls.
+            # TYPE gateway_calls_max gauge
+            gateway_calls_max \(rpc.configuration.maxInFlight)
+            # HELP gateway_requests_in_flight HTTP requests waiting for their answer.
+            # TYPE gateway_requests_in_flight gauge
+            gateway_requests_in_flight \(s.inFlightCalls)
+            # HELP gateway_handlers_running Request tasks running, including answered ones still winding down.
             # TYPE gateway_handlers_running gauge
             gateway_handlers_running \(s.runningHandlers)
+            # HELP gateway_buffered_bytes Bytes of requests and responses held in buffers.
+            # TYPE gateway_buffered_bytes gauge
+            gateway_buffered_bytes \(s.bufferedByteCount)
+            # HELP gateway_memory_budget_bytes The bound on buffered bytes.
+            # TYPE gateway_memory_budget_bytes gauge
+            gateway_memory_budget_bytes \(s.memoryBudget)
+            # HELP gateway_connections_max The connection cap (a reserve above it still answers probes and 503s).
+            # TYPE gateway_connections_max gauge
+            gateway_connections_max \(s.maxConnections)
+            # HELP gateway_requests_refused_total Requests answered 503 for a server limit.
+            # TYPE gateway_requests_refused_total counter
+            gateway_requests_refused_total{reason="memory"} \(s.refusedForMemoryCount)
+            gateway_requests_refused_total{reason="connections"} \(s.refusedForConnectionsCount)
+            # HELP gateway_connections_dropped_total Connections closed unanswered because even the reserve was full.
+            # TYPE gateway_connections_dropped_total counter
+            gateway_connections_dropped_total \(s.droppedConnectionCount)
             # HELP gateway_http_requests_total HTTP requests received since start.
             # TYPE gateway_http_requests_total counter
             gateway_http_requests_total \(s.requestCount)
@@ -115,18 +156,18 @@ struct GatewayResponder: HTTPResponder {
         guard GatewayResponder.isJSON(head.fields["content-type"]) else {
             return .response(.text(.unsupportedMediaType, "Content-Type must be application/json or application/json-rpc\n"))
         }
-        if max(server.inFlightCalls, server.runningHandlers) >= maxInFlight {
-            var body: [UInt8] = []
-            RPCResponseWriter.failure(.serverBusy(retryAfterMs: 1000), idText: nil, into: &body)
-            return .response(HTTPResponse(
-                status: .serviceUnavailable, fields: ["Content-Type": "application/json", "Retry-After": "1"], body: body))
+        if rpc.isFull {
+            return .response(GatewayResponder.busy(retryAfterMs: 1000))
         }
         var timeout = callTimeout
         var timeoutMs: Int? = nil
-        if let header = head.fields["rpc-timeout"] {
-            guard let ms = Int(header), ms >= 0, ms <= 86_400_000 else {
-                return .response(.text(.badRequest, "RPC-Timeout must be whole milliseconds (0...86400000)\n"))
-            }
+        switch GatewayResponder.rpcTimeout(head.fields) {
+        case .absent:
+            break
+        case .invalid:
+            return .response(.text(
+                .badRequest, "RPC-Timeout must be one field of whole milliseconds, digits only (0...86400000)\n"))
+        case .milliseconds(let ms):
             if .milliseconds(ms) < timeout {
                 timeout = .milliseconds(ms)
                 timeoutMs = ms
@@ -145,9 +186,46 @@ struct GatewayResponder: HTTPResponder {
         let headers = head.fields.map { (name: $0.name, value: $0.value) }
         return .async(HTTPAsyncReply(
             deadline: MonotonicClock.now() &+ timeout.nanoseconds,
-            work: { GatewayResponder.response(await rpc.respond(to: body, call: call, headers: headers)) },
+            work: { GatewayResponder.response(await rpc.reply(to: body, call: call, headers: headers)) },
             onDeadline: { GatewayResponder.response(call.timeoutResponse()) },
-            onShutdown: { GatewayResponder.response(call.shutdownResponse()) }))
+            onShutdown: { GatewayResponder.response(call.shutdownResponse()) },
+            onCancel: { reason in
+                switch reason {
+                case .deadline: call.cancel(because: .deadline)
+                case .clientClosed: call.cancel(because: .clientClosed)
+                case .shutdown: call.cancel(because: .shutdown)
+                }
+            }))
+    }
+
+    enum RPCTimeoutField: Equatable {
+        case absent
+        case invalid
+        case milliseconds(Int)
+    }
+
+    /// `RPC-Timeout`: at most one field, 1 to 8 ASCII digits, at most a day. A duplicate could be read two ways
+    /// by two servers, and a sign or space is not the grammar: both are 400, not a guess.
+    static func rpcTimeout(_ fields: HTTPFields) -> RPCTimeoutField {
+        var found: String? = nil
+        for f in fields where f.name.utf8.count == 11 && f.name.lowercased() == "rpc-timeout" {
+            if found != nil { return .invalid }
+            found = f.value
+        }
+        guard let text = found else { return .absent }
+        let digits = text.utf8
+        guard !digits.isEmpty, digits.count <= 8, digits.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }),
+              let ms = Int(text), ms <= 86_400_000
+        else { return .invalid }
+        return .milliseconds(ms)
+    }
+
+    static func response(_ reply: RPCReply) -> HTTPResponse {
+        switch reply {
+        case .body(let b): HTTPResponse(status: .ok, fields: jsonFields, body: b)
+        case .noContent: HTTPResponse(status: .noContent)
+        case .busy(let ms, let b): busy(retryAfterMs: ms, body: b)
+        }
     }
 
     static func response(_ body: [UInt8]?) -> HTTPResponse {

@@ -21,8 +21,8 @@ public struct ServeCommand: ParsableCommand {
     /// Options that may come from `GATEWAY_<NAME>` variables.
     static let environmentOptions = [
         "host", "port", "event-loops", "rpc-path", "max-request-line", "max-header-bytes", "max-header-count",
-        "max-body", "header-timeout", "body-timeout", "idle-timeout", "max-connections", "max-in-flight",
-        "batch-limit", "max-json-depth", "call-timeout", "shutdown-delay", "drain-timeout", "cancel-timeout",
+        "max-body", "header-timeout", "body-timeout", "idle-timeout", "max-connections", "connection-reserve",
+        "memory-budget", "max-in-flight", "batch-limit", "batch-concurrency", "max-json-depth", "call-timeout", "shutdown-delay", "drain-timeout", "cancel-timeout",
         "termination-grace", "log-level",
     ]
 
@@ -37,10 +37,17 @@ public struct ServeCommand: ParsableCommand {
     @Option(help: "Time to receive a request head.") var headerTimeout = DurationArgument(.seconds(10))
     @Option(help: "Time to receive a request body.") var bodyTimeout = DurationArgument(.seconds(10))
     @Option(help: "Idle keep-alive connections close after this.") var idleTimeout = DurationArgument(.seconds(60))
-    @Option(help: "Most open connections (more get 503 and close).") var maxConnections = 10_000
-    @Option(help: "Most calls in flight (more get 503 + Retry-After, -32003).") var maxInFlight = 1024
-    @Option(help: "Most requests in one batch.") var batchLimit = 1000
-    @Option(help: "Deepest JSON nesting accepted.") var maxJsonDepth = 128
+    @Option(help: "Most open connections; past it probes still answer, the rest get 503 (0: the descriptor limit less a reserve).")
+    var maxConnections = 0
+    @Option(help: "Connections accepted past the cap to answer probes and 503s (0: 1/16 of the descriptor limit, 16...1024).")
+    var connectionReserve = 0
+    @Option(help: "Bytes of requests and responses held at once; bodies past it get 503 before being read (0: half the cgroup memory limit, else 1 GiB). Suffixes K, M, G allowed.")
+    var memoryBudget = ByteCountArgument(0)
+    @Option(help: "Most calls in flight, each batch entry counted (more get 503 + Retry-After, -32003).") var maxInFlight = 1024
+    @Option(help: "Most requests in one batch (never more than --max-in-flight).") var batchLimit = 1000
+    @Option(help: "Entries of one batch that run at once.") var batchConcurrency = 32
+    @Option(help: "Deepest JSON nesting accepted, envelope and params (at most \(JSONRPCServer.maxDepthLimit)).")
+    var maxJsonDepth = 128
     @Option(help: "Default per-call timeout (RPC-Timeout may shorten it).") var callTimeout = DurationArgument(.seconds(30))
     @Option(help: "After SIGTERM, keep serving this long with readiness failed.") var shutdownDelay = DurationArgument(.zero)
     @Option(help: "Time for in-flight calls to finish once the listener is closed.") var drainTimeout = DurationArgument(.seconds(20))
@@ -60,10 +67,15 @@ public struct ServeCommand: ParsableCommand {
         for (name, v, lo) in [
             ("--max-request-line", maxRequestLine, 64), ("--max-header-bytes", maxHeaderBytes, 256),
             ("--max-header-count", maxHeaderCount, 1), ("--max-body", maxBody, 0),
-            ("--max-connections", maxConnections, 1), ("--max-in-flight", maxInFlight, 1),
-            ("--batch-limit", batchLimit, 1), ("--max-json-depth", maxJsonDepth, 2),
+            ("--max-connections", maxConnections, 0), ("--connection-reserve", connectionReserve, 0),
+            ("--memory-budget", memoryBudget.bytes, 0), ("--max-in-flight", maxInFlight, 1),
+            ("--batch-limit", batchLimit, 1), ("--batch-concurrency", batchConcurrency, 1), ("--max-json-depth", maxJsonDepth, 2),
         ] where v < lo {
             throw ValidationError("\(name) must be at least \(lo)")
+        }
+        guard maxJsonDepth <= JSONRPCServer.maxDepthLimit else {
+            throw ValidationError(
+                "--max-json-depth must be at most \(JSONRPCServer.maxDepthLimit) (deeper nesting could overflow a thread stack)")
         }
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("--log-level \(logLevel) is not a level") }
         let budget = shutdownDelay.seconds + drainTimeout.seconds + cancelTimeout.seconds
@@ -100,11 +112,14 @@ public struct ServeCommand: ParsableCommand {
         http.bodyTimeout = bodyTimeout.duration
         http.idleTimeout = idleTimeout.duration
         http.maxConnections = maxConnections
-        http.maxInFlight = maxInFlight
+        http.connectionReserve = connectionReserve
+        http.memoryBudget = memoryBudget.bytes
 
         var rpcConfiguration = JSONRPCServer.Configuration()
         rpcConfiguration.batchLimit = batchLimit
         rpcConfiguration.maxDepth = maxJsonDepth
+        rpcConfiguration.maxInFlight = maxInFlight
+        rpcConfiguration.batchConcurrency = batchConcurrency
         let rpc = JSONRPCServer(methods: ExamplesService.methods(), configuration: rpcConfiguration, logger: logger)
 
         let gateway = try Gateway(

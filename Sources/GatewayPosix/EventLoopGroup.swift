@@ -47,10 +47,43 @@ public final class EventLoopGroup: Sendable {
         }
     }
 
+    /// Stops every loop and waits for the threads at most `timeout` in all; returns how many did not stop
+    /// in time (stuck in a handler that blocks). Those threads are detached and their loops left open, so
+    /// the process can still exit within its shutdown budget.
+    @discardableResult
+    public func shutdown(timeout: Duration) -> Int {
+        for loop in loops { loop.stop() }
+        let ts = threads.withLock { t -> [pthread_t] in defer { t = [] }; return t }
+        let end = MonotonicClock.now() &+ timeout.nanosecondsClamped
+        var stuck = 0
+        for t in ts {
+            let now = MonotonicClock.now()
+            let left = end > now ? Int((end - now) / 1_000_000) : 0
+            if cgw_timed_join(t, left) != 0 {
+                pthread_detach(t)
+                stuck += 1
+            }
+        }
+        if stuck == 0 && !closed.exchange(true, ordering: .relaxed) {
+            for loop in loops { loop.close() }
+        }
+        if stuck > 0 { closed.store(true, ordering: .relaxed) }
+        return stuck
+    }
+
     deinit { shutdown() }
 }
 
 private final class ThreadStart {
     let body: () -> Void
     init(_ body: @escaping () -> Void) { self.body = body }
+}
+
+extension Duration {
+    var nanosecondsClamped: UInt64 {
+        let (s, a) = components
+        if s < 0 { return 0 }
+        let ns = UInt64(s).multipliedReportingOverflow(by: 1_000_000_000)
+        return ns.overflow ? .max : ns.partialValue &+ UInt64(max(0, a / 1_000_000_000))
+    }
 }

@@ -68,6 +68,41 @@ public enum Posix {
         _ = cgw_set_nodelay(fd)
     }
 
+    /// Stops a listening socket from accepting now; the descriptor stays open until closed.
+    public static func shutdownListener(_ fd: Int32) {
+        _ = cgw_shutdown_listener(fd)
+    }
+
+    /// The memory limit of this process's cgroup (v2 `memory.max`), nil when there is none or it is unknown.
+    public static func cgroupMemoryLimit() -> Int? {
+        // "0::/path" names our cgroup; inside a container it is usually "/".
+        var path = "/"
+        if let text = readSmallFile("/proc/self/cgroup") {
+            for line in text.split(separator: "\n") where line.hasPrefix("0::") {
+                path = String(line.dropFirst(3))
+            }
+        }
+        for dir in [path, "/"] {
+            let file = "/sys/fs/cgroup" + (dir == "/" ? "" : dir) + "/memory.max"
+            if let text = readSmallFile(file) {
+                let v = text.trimmingSuffix()
+                return v == "max" ? nil : Int(v)
+            }
+        }
+        return nil
+    }
+
+    /// The first 4 KiB of a file as text, nil if it cannot be read.
+    static func readSmallFile(_ path: String) -> String? {
+        let fd = Glibc.open(path, O_RDONLY | O_CLOEXEC)
+        if fd < 0 { return nil }
+        defer { _ = Glibc.close(fd) }
+        var bytes = [UInt8](repeating: 0, count: 4096)
+        let n = bytes.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
+        if n < 0 { return nil }
+        return String(decoding: bytes[0..<n], as: UTF8.self)
+    }
+
     /// Raises the soft `RLIMIT_NOFILE` to the hard limit; returns the limit now in force.
     @discardableResult
     public static func raiseFileLimit() -> Int { Int(cgw_raise_nofile()) }
@@ -97,5 +132,13 @@ public enum WallClock {
         var ts = timespec()
         clock_gettime(CLOCK_REALTIME, &ts)
         return Int(ts.tv_sec)
+    }
+}
+
+extension String {
+    fileprivate func trimmingSuffix() -> String {
+        var s = Substring(self)
+        while let l = s.last, l == "\n" || l == " " { s = s.dropLast() }
+        return String(s)
     }
 }

@@ -12,6 +12,10 @@ public struct RequestParser: Sendable {
         case needMore
         /// A head asked for `100 Continue` and its body has not arrived: answer 100, then call `next()` again.
         case expectContinue(RequestHead)
+        /// A head whose body has not fully arrived yet: the caller may decide now, before reading the body,
+        /// whether it can afford it (refusing means answering and closing); call `next()` to go on.
+        /// Not sent when the whole body is already buffered.
+        case head(RequestHead)
         /// A whole request, body decoded.
         case request(HTTPRequest)
     }
@@ -59,11 +63,15 @@ public struct RequestParser: Sendable {
     /// Bytes received and not yet part of a returned request.
     public var bufferedByteCount: Int { buffer.count - start }
 
-    /// True between requests with nothing buffered: the connection is idle.
+    /// True between requests with nothing received: the connection is idle. Empty lines before a request
+    /// line count as received, so a trickle of CRLFs runs the header timer instead of restarting idle time.
     public var isIdle: Bool {
-        if case .head = state { return buffer.count == start }
+        if case .head = state { return buffer.count == start && emptyLines == 0 }
         return false
     }
+
+    /// Body bytes of the current request decoded so far.
+    public var bodyByteCount: Int { body.count }
 
     /// True while a request head has been parsed and its body is still being read.
     public var isReadingBody: Bool {
@@ -100,6 +108,9 @@ public struct RequestParser: Sendable {
                     return finish(head)
                 case .length(let n):
                     state = .body(head, remaining: n)
+                    // Exactly the declared size (already checked against the limit): a body grown by doubling
+                    // holds up to twice its bytes, which a memory budget cannot afford.
+                    if n > bufferedByteCount { body.reserveCapacity(n) }
                 case .chunked:
                     state = .chunkSize(head)
                 }
@@ -107,6 +118,8 @@ public struct RequestParser: Sendable {
                     continueAnswered = true
                     return .expectContinue(head)
                 }
+                if case .length(let n) = head.framing, bufferedByteCount >= n { continue }
+                return .head(head)
             case .body(let head, let remaining):
                 let n = min(remaining, bufferedByteCount)
                 if n == 0 && remaining > 0 { return .needMore }

@@ -41,12 +41,19 @@ final class Connection: SelectorHandler {
     var closeAfterFlush = false
     var peerClosed = false
     var closed = false
+    /// Accepted beyond the connection cap: only probes are served, anything else gets 503 and a close.
+    let overCap: Bool
+    /// Bytes this connection has added to the server's buffered-bytes count (the memory budget).
+    private var charged = 0
+    /// The declared length of the body being read, admitted against the memory budget at its head.
+    private var bodyReserve = 0
 
     var core: ServerCore { context.core }
 
-    init(fd: Int32, context: LoopContext, now: UInt64) {
+    init(fd: Int32, context: LoopContext, now: UInt64, overCap: Bool = false) {
         self.fd = fd
         self.context = context
+        self.overCap = overCap
         parser = RequestParser(limits: context.core.configuration.limits)
         timer = ConnectionTimer(limits: context.core.timerLimits, now: now)
     }
@@ -72,6 +79,17 @@ final class Connection: SelectorHandler {
             }
             updateReadInterest()
         }
+        recharge()
+    }
+
+    /// Brings this connection's share of the memory budget up to date: unparsed input, the body being read
+    /// (at least what was admitted for it) and unsent output. Bodies handed to calls are charged by the call.
+    private func recharge() {
+        let held = closed ? 0 : parser.bufferedByteCount + max(bodyReserve, parser.bodyByteCount) + (out.count - written)
+        if held != charged {
+            core.state.bufferedBytes.add(held &- charged, ordering: .relaxed)
+            charged = held
+        }
     }
 
     func readAvailable() {
@@ -90,7 +108,8 @@ final class Connection: SelectorHandler {
                     sawEOF = true
                 case .processed(let n):
                     if !discard { parser.feed(UnsafeRawBufferPointer(rebasing: buffer[0..<n])) }
-                    if n == buffer.count && reads < 16 && (discard || parser.bufferedByteCount < 1 << 20) { continue }
+                    // At most 256 KiB per connection and turn: parsing it stays well under a millisecond.
+                    if n == buffer.count && reads < 4 && (discard || parser.bufferedByteCount < 1 << 20) { continue }
                 }
             } catch {
                 abort(cut: false)
@@ -129,7 +148,9 @@ final class Connection: SelectorHandler {
         peerClosed = true
         setInterest(written < out.count ? [.write] : [])
         if let call {
-            // Like Go's net/http: a client that hangs up no longer wants the answer; its work is cancelled.
+            // Like Go's net/http and nginx: a client that hangs up no longer wants the answer; its work is
+            // cancelled, and told why, so that it never answers as if the server were shutting down.
+            call.reply.onCancel?(.clientClosed)
             call.task?.cancel()
             closeAfterFlush = true
             return
@@ -158,17 +179,54 @@ final class Connection: SelectorHandler {
             }
             switch event {
             case .needMore:
+                // A chunked body has no declared length: it is admitted as it grows.
+                if parser.isReadingBody && bodyReserve == 0 && parser.bodyByteCount > 0 && overBudget(adding: 0) {
+                    refuse(nil, .memory)
+                    break
+                }
                 armReadTimer()
                 flush()
                 return
-            case .expectContinue:
+            case .expectContinue(let head):
+                guard admitBody(head) else { break }
                 out.append(contentsOf: ResponseSerializer.continueResponse)
                 timer.continueSent(now: MonotonicClock.now())
+            case .head(let head):
+                guard admitBody(head) else { break }
             case .request(let request):
+                bodyReserve = 0
                 dispatch(request)
             }
         }
         flush()
+    }
+
+    /// Decides, before a body is read, whether the memory budget can hold it; refuses it (503, close) if not.
+    private func admitBody(_ head: RequestHead) -> Bool {
+        guard case .length(let n) = head.framing else { return true }
+        if overBudget(adding: n) {
+            refuse(head, .memory)
+            return false
+        }
+        bodyReserve = n
+        recharge()
+        return true
+    }
+
+    private func overBudget(adding bytes: Int) -> Bool {
+        core.state.bufferedBytes.load(ordering: .relaxed) &+ bytes > core.admissionLimit
+    }
+
+    /// Answers a request the server cannot take (the responder's overload answer) and closes gracefully.
+    private func refuse(_ head: RequestHead?, _ reason: HTTPOverload) {
+        if reason == .memory {
+            core.state.refusedForMemory.add(1, ordering: .relaxed)
+        } else {
+            core.state.refusedForConnections.add(1, ordering: .relaxed)
+        }
+        var response = head.flatMap { core.responder.overloaded($0, reason: reason) } ?? .overloaded(reason)
+        response.close = true
+        respond(response, keepAlive: false, headOnly: head?.method == "HEAD", version: head?.version ?? .http1_1)
     }
 
     private func armReadTimer() {
@@ -179,6 +237,12 @@ final class Connection: SelectorHandler {
         core.state.requestsTotal.add(1, ordering: .relaxed)
         let head = request.head
         let headOnly = head.method == "HEAD"
+        if overCap, var refusal = core.responder.overloaded(head, reason: .connections) {
+            core.state.refusedForConnections.add(1, ordering: .relaxed)
+            refusal.close = true
+            respond(refusal, keepAlive: false, headOnly: headOnly, version: head.version)
+            return
+        }
         switch core.responder.reply(to: request, server: core.state) {
         case .response(let response):
             respond(response, keepAlive: head.keepAlive, headOnly: headOnly, version: head.version)
@@ -196,15 +260,30 @@ final class Connection: SelectorHandler {
             let bound = LoopBound(value: self)
             let boundCall = LoopBound(value: c)
             let loop = context.loop
-            c.task = Task(executorPreference: loop.executor) {
+            // The body now belongs to the call: it stays charged to the memory budget until the work ends.
+            let charge = request.body.count
+            if charge > 0 { state.bufferedBytes.add(charge, ordering: .relaxed) }
+            let operation: @Sendable () async -> Void = {
                 let response = await reply.work()
                 state.runningCount.add(-1, ordering: .relaxed)
+                if charge > 0 { state.bufferedBytes.add(-charge, ordering: .relaxed) }
                 if loop.inLoop {
                     bound.value.answer(boundCall.value, with: response)
                 } else {
                     loop.execute { bound.value.answer(boundCall.value, with: response) }
                 }
             }
+            let offLoop: Bool
+            switch reply.placement {
+            case .automatic: offLoop = request.body.count >= core.configuration.offLoopBodyBytes
+            case .loop: offLoop = false
+            case .pool: offLoop = true
+            }
+            // Large bodies are parsed and handled off the loops, so no request keeps a loop from turning (its
+            // probes answering, its deadlines firing); small ones keep the no-hop path.
+            c.task = offLoop
+                ? Task(executorPreference: globalConcurrentExecutor, operation: operation)
+                : Task(executorPreference: loop.executor, operation: operation)
         }
     }
 
@@ -223,6 +302,7 @@ final class Connection: SelectorHandler {
         }
         processInput()
         updateReadInterest()
+        recharge()
     }
 
     /// Serialises a response into the output buffer (one write per response).
@@ -250,6 +330,7 @@ final class Connection: SelectorHandler {
             switch result {
             case .processed(let n):
                 written += n
+                if written < out.count && timer.kind != .linger { timer.wrote(now: MonotonicClock.now()) }
             case .wouldBlock:
                 if !interest.contains(.write) { setInterest(interest.union(.write)) }
                 return
@@ -298,6 +379,7 @@ final class Connection: SelectorHandler {
         }
         call = nil
         closed = true
+        recharge()
         if timer.kind == .linger { core.state.lingeringCount.add(-1, ordering: .relaxed) }
         context.loop.deregister(fd: fd)
         Posix.close(fd)
@@ -313,6 +395,7 @@ final class Connection: SelectorHandler {
     func checkTimers(now: UInt64) {
         if let c = call {
             if let d = c.reply.deadline, now >= d {
+                c.reply.onCancel?(.deadline)
                 c.task?.cancel()
                 answer(c, with: c.reply.onDeadline())
             }
@@ -354,6 +437,7 @@ final class Connection: SelectorHandler {
     /// End of drain: unfinished work is cancelled and answered with its shutdown response.
     func cancelCall() {
         guard let c = call else { return }
+        c.reply.onCancel?(.shutdown)
         c.task?.cancel()
         answer(c, with: c.reply.onShutdown())
     }

@@ -2,8 +2,12 @@
 
 /// The one timer a connection runs at any moment (idle, header, body, linger) and what its expiry calls for.
 ///
-/// - idle: between requests (and before the first byte); expiry closes silently.
-/// - header: from a request's first byte to the end of its head; expiry answers 408 and closes.
+/// - idle: between requests, and before the first byte (then bounded by the header timeout, so a connection
+///   that never speaks does not hold a slot for the whole idle timeout); expiry closes silently. While a
+///   response is being written, every bit of write progress restarts it: a slow reader that keeps reading
+///   stays, one that stops reading is cut.
+/// - header: from a request's first byte (a leading empty line counts) to the end of its head; expiry answers
+///   408 and closes.
 /// - body: from the end of the head (or the 100 Continue) to the end of the body; expiry answers 408 and closes.
 /// - call: a request is being handled; the call's own deadline applies, not this timer.
 /// - linger: our side has half-closed; expiry closes without waiting longer for the peer's FIN.
@@ -24,7 +28,7 @@ struct ConnectionTimer: Equatable {
 
     init(limits: Limits, now: UInt64) {
         self.limits = limits
-        deadline = now &+ limits.idle
+        deadline = now &+ min(limits.idle, limits.header)
     }
 
     /// After parsing stopped for want of bytes: idle between requests, header or body time while one is partial.
@@ -51,6 +55,11 @@ struct ConnectionTimer: Equatable {
     mutating func responded(now: UInt64) {
         kind = .idle
         deadline = now &+ limits.idle
+    }
+
+    /// Some of a pending response was sent: a reader making progress is not idle.
+    mutating func wrote(now: UInt64) {
+        if kind == .idle { deadline = now &+ limits.idle }
     }
 
     mutating func lingering(now: UInt64) {

@@ -34,16 +34,55 @@ public struct HTTPAsyncReply: Sendable {
     public var onDeadline: @Sendable () -> HTTPResponse
     /// The response to send instead when the server cancels the work at the end of its drain.
     public var onShutdown: @Sendable () -> HTTPResponse
+    /// Told why, just before the work's task is cancelled, so the work can answer for the right reason.
+    public var onCancel: (@Sendable (HTTPCancellation) -> Void)?
+    /// Where the work runs. Default: on the connection's loop for small bodies, off the loops for large ones.
+    public var placement: HTTPWorkPlacement
 
     public init(
-        deadline: UInt64?, work: @escaping @Sendable () async -> HTTPResponse,
-        onDeadline: @escaping @Sendable () -> HTTPResponse, onShutdown: @escaping @Sendable () -> HTTPResponse
+        deadline: UInt64?, placement: HTTPWorkPlacement = .automatic, work: @escaping @Sendable () async -> HTTPResponse,
+        onDeadline: @escaping @Sendable () -> HTTPResponse, onShutdown: @escaping @Sendable () -> HTTPResponse,
+        onCancel: (@Sendable (HTTPCancellation) -> Void)? = nil
     ) {
         self.work = work
         self.deadline = deadline
+        self.placement = placement
         self.onDeadline = onDeadline
         self.onShutdown = onShutdown
+        self.onCancel = onCancel
     }
+}
+
+/// Why the server stopped waiting for async work and cancelled its task.
+public enum HTTPCancellation: Sendable, Equatable {
+    /// The deadline passed; `onDeadline` answers.
+    case deadline
+    /// The client sent FIN while the work ran: it is taken as gone (as Go's net/http and nginx do). The
+    /// work's own answer is still written, for a client that only half-closed.
+    case clientClosed
+    /// The drain budget is spent; `onShutdown` answers.
+    case shutdown
+}
+
+/// Where async work runs.
+public enum HTTPWorkPlacement: Sendable, Equatable {
+    /// On the connection's loop when the request body is smaller than
+    /// `HTTPServerConfiguration.offLoopBodyBytes`, else on the shared concurrent pool.
+    case automatic
+    /// On the connection's loop: no thread hop, but the work must not compute for more than a millisecond or
+    /// so between suspensions, or every connection of that loop waits.
+    case loop
+    /// On Swift's shared concurrent pool: for work that computes for long; the loop stays free to serve
+    /// probes and to enforce the deadline.
+    case pool
+}
+
+/// Which server limit a request ran into.
+public enum HTTPOverload: Sendable, Equatable {
+    /// The connection was accepted beyond the connection cap, into the reserve kept for probes and refusals.
+    case connections
+    /// Admitting the request's body would exceed the memory budget for buffered bytes.
+    case memory
 }
 
 /// How a request is answered: at once, or by async work.
@@ -56,4 +95,24 @@ public enum HTTPReply: Sendable {
 public protocol HTTPResponder: Sendable {
     /// Called on the connection's event-loop thread for each complete request. Must not block.
     func reply(to request: HTTPRequest, server: HTTPServerState) -> HTTPReply
+
+    /// The answer to a request that arrives while the server is over a limit; the connection closes after it.
+    /// Return nil to serve the request anyway (probes must answer when everything else is refused).
+    /// The default answers 503 `text/plain` with `Retry-After: 1`.
+    func overloaded(_ head: RequestHead, reason: HTTPOverload) -> HTTPResponse?
+}
+
+extension HTTPResponder {
+    public func overloaded(_ head: RequestHead, reason: HTTPOverload) -> HTTPResponse? {
+        HTTPResponse.overloaded(reason)
+    }
+}
+
+extension HTTPResponse {
+    /// 503 with `Retry-After: 1` and a plain-text reason, closing the connection.
+    public static func overloaded(_ reason: HTTPOverload) -> HTTPResponse {
+        let text = reason == .memory ? "server busy: memory budget for buffered requests is spent\n"
+            : "server busy: too many open connections\n"
+        return .text(.serviceUnavailable, text, fields: ["Retry-After": "1"], close: true)
+    }
 }

@@ -64,7 +64,10 @@ public final class HTTPServer: Sendable {
     /// Binds, listens and starts the loops. Returns the bound port.
     @discardableResult
     public func start() throws -> Int {
-        Posix.raiseFileLimit()
+        let files = Posix.raiseFileLimit()
+        core.deriveLimits(descriptorLimit: files, cgroupMemory: Posix.cgroupMemoryLimit())
+        state.connectionCap.store(core.maxConnections, ordering: .relaxed)
+        state.budgetBytes.store(core.memoryBudget, ordering: .relaxed)
         let (fd, port) = try Posix.listenTCP(host: configuration.host, port: configuration.port, backlog: configuration.backlog)
         listenFD.store(fd, ordering: .relaxed)
         boundPort.store(port, ordering: .relaxed)
@@ -84,21 +87,21 @@ public final class HTTPServer: Sendable {
         }
         while ready.load(ordering: .acquiring) < group.loops.count { usleep(1000) }
         state.setPhase(.serving)
-        logger.info("listening", metadata: ["host": "\(configuration.host)", "port": "\(port)", "loops": "\(group.loops.count)"])
+        logger.info("listening", metadata: [
+            "host": "\(configuration.host)", "port": "\(port)", "loops": "\(group.loops.count)",
+            "connections.max": "\(core.maxConnections)", "connections.reserve": "\(core.connectionReserve)",
+            "memory.budget": "\(core.memoryBudget)",
+        ])
         return port
     }
 
-    /// Runs `body` on every loop with its context and waits for all of them.
+    /// Posts `body` to every loop with its context, without waiting: a loop busy in a handler must not hold
+    /// up the shutdown sequence, whose steps are driven by the clock alone.
     private func onEveryLoop(_ body: @escaping @Sendable (LoopContext) -> Void) {
-        let done = Atomic<Int>(0)
         let core = self.core
         for loop in group.loops {
-            loop.execute {
-                if let ctx = core.contexts[loop.index] { body(ctx) }
-                done.add(1, ordering: .releasing)
-            }
+            loop.execute { if let ctx = core.contexts[loop.index] { body(ctx) } }
         }
-        while done.load(ordering: .acquiring) < group.loops.count { usleep(500) }
     }
 
     /// Asks a running `shutdown` to skip to cancelling (a second signal).
@@ -153,7 +156,14 @@ public final class HTTPServer: Sendable {
             }
         }
         phase(.stopped)
-        group.shutdown()
+        // The loops close what is left (posted by `.stop`) and end; one stuck in a blocking handler is given
+        // up on, so the process still exits within its budget, and its open connections count as cut.
+        let stuck = group.shutdown(timeout: .milliseconds(500))
+        if stuck > 0 {
+            let open = max(1, state.inFlightCalls)
+            state.cutConnections.add(open, ordering: .relaxed)
+            logger.error("event loops did not stop in time", metadata: ["loops.stuck": "\(stuck)", "calls.cut": "\(open)"])
+        }
         let report = ShutdownReport(cutConnections: state.cutConnectionCount)
         logger.info("stopped", metadata: ["since_signal": "\(since())", "connections.cut": "\(report.cutConnections)"])
         stopped.withLock { $0 = report }
@@ -194,14 +204,19 @@ public final class HTTPServer: Sendable {
         case .failReadiness:
             phase(.delaying)
         case .closeListener:
-            // The accept loop aborts: deregister everywhere, then close the one descriptor.
+            // The accept loop aborts now: the socket stops accepting at once, whatever the loops are doing;
+            // each loop then deregisters it, and the last one closes the descriptor.
             let fd = listenFD.exchange(-1, ordering: .relaxed)
-            onEveryLoop { ctx in
-                ctx.listening = false
-                ctx.pausedListener = nil
-                if fd >= 0 { ctx.loop.deregister(fd: fd) }
+            if fd >= 0 {
+                Posix.shutdownListener(fd)
+                let pending = Countdown(group.loops.count)
+                onEveryLoop { ctx in
+                    ctx.listening = false
+                    ctx.pausedListener = nil
+                    ctx.loop.deregister(fd: fd)
+                    if pending.done() { Posix.close(fd) }
+                }
             }
-            if fd >= 0 { Posix.close(fd) }
             state.drainEnd.store(MonotonicClock.now() &+ max(1, plan.drainTimeout.nanoseconds), ordering: .relaxed)
             phase(.draining)
         case .closeIdleConnections:
@@ -215,4 +230,11 @@ public final class HTTPServer: Sendable {
             }
         }
     }
+}
+
+/// Counts down from `n` across threads; `done()` is true for the call that reaches zero.
+final class Countdown: Sendable {
+    private let left: Atomic<Int>
+    init(_ n: Int) { left = Atomic(n) }
+    func done() -> Bool { left.subtract(1, ordering: .acquiringAndReleasing).newValue == 0 }
 }

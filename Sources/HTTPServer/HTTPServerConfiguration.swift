@@ -16,10 +16,23 @@ public struct HTTPServerConfiguration: Sendable {
     public var bodyTimeout: Duration = .seconds(10)
     /// An idle keep-alive connection is closed after this.
     public var idleTimeout: Duration = .seconds(60)
-    /// Open connections at most; more are answered 503 and closed at once.
-    public var maxConnections = 10_000
-    /// Calls (async replies) in flight at most; more are answered by `HTTPServerState.overloaded`.
-    public var maxInFlight = 1024
+    /// Open connections at most; 0 (the default) derives it from the descriptor limit, less a reserve.
+    ///
+    /// Past the cap, up to `connectionReserve` more connections are still accepted: their probes
+    /// (`HTTPResponder.overloaded` returning nil) are answered, anything else gets 503 and a graceful close.
+    /// Past that the listener pauses.
+    public var maxConnections = 0
+    /// Descriptors kept free above the cap for probes and 503s; 0 (the default) picks 1/16 of the descriptor
+    /// limit, within 16...1024.
+    public var connectionReserve = 0
+    /// Bytes of requests and responses the server may hold in buffers at once (unparsed input, bodies being
+    /// read and handled, unsent output); 0 (the default) derives it from the cgroup v2 memory limit (half of
+    /// it) or else uses 1 GiB. A request whose body would exceed it gets 503 + `Retry-After` before its body is
+    /// read.
+    public var memoryBudget = 0
+    /// Async work for a request body at least this large runs off the loops (`HTTPWorkPlacement.automatic`):
+    /// parsing and handling it would keep the loop from turning for more than a millisecond or so.
+    public var offLoopBodyBytes = 8 * 1024
 
     public init() {}
 }

@@ -37,6 +37,12 @@ public final class HTTPServerState: Sendable {
     let lingeringCount = Atomic<Int>(0)
     let drainEnd = Atomic<UInt64>(0)
     let runningCount = Atomic<Int>(0)
+    let bufferedBytes = Atomic<Int>(0)
+    let budgetBytes = Atomic<Int>(0)
+    let connectionCap = Atomic<Int>(0)
+    let refusedForMemory = Atomic<Int>(0)
+    let refusedForConnections = Atomic<Int>(0)
+    let droppedConnections = Atomic<Int>(0)
 
     public init() {}
 
@@ -57,6 +63,19 @@ public final class HTTPServerState: Sendable {
         let d = drainEnd.load(ordering: .relaxed)
         return d == 0 ? nil : d
     }
+
+    /// Bytes of requests and responses held in buffers now (what the memory budget bounds).
+    public var bufferedByteCount: Int { bufferedBytes.load(ordering: .relaxed) }
+    /// The memory budget in force (bytes), once started.
+    public var memoryBudget: Int { budgetBytes.load(ordering: .relaxed) }
+    /// The connection cap in force, once started.
+    public var maxConnections: Int { connectionCap.load(ordering: .relaxed) }
+    /// Requests refused with 503 because their body did not fit in the memory budget.
+    public var refusedForMemoryCount: Int { refusedForMemory.load(ordering: .relaxed) }
+    /// Requests refused with 503 on a connection accepted beyond the connection cap.
+    public var refusedForConnectionsCount: Int { refusedForConnections.load(ordering: .relaxed) }
+    /// Connections closed at once, without an answer, because even the reserve above the cap was full.
+    public var droppedConnectionCount: Int { droppedConnections.load(ordering: .relaxed) }
 
     /// Open connections that still owe or are owed something (not merely waiting for the peer's FIN).
     public var busyConnections: Int { connectionCount.load(ordering: .relaxed) - lingeringCount.load(ordering: .relaxed) }

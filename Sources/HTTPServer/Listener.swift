@@ -29,6 +29,11 @@ final class Listener: SelectorHandler {
                 case .processed(let c): cfd = c
                 }
             } catch {
+                if error.errno == EINVAL {
+                    // Shut down by the shutdown sequence: stop listening on this loop until it deregisters.
+                    context.loop.deregister(fd: fd)
+                    return
+                }
                 let now = MonotonicClock.now()
                 if now - lastLimitLog > 1_000_000_000 {
                     lastLimitLog = now

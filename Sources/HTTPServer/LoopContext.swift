@@ -7,6 +7,8 @@ final class LoopContext {
     let loop: EventLoop
     unowned let core: ServerCore
     var connections: [Connection] = []
+    /// Connections accepted beyond the cap, oldest first (few: bounded by the reserve).
+    var overCapConnections: [Connection] = []
     /// The listener taken off this loop after running out of descriptors, if any.
     var pausedListener: Listener?
     /// False once shutdown closed the listener.
@@ -40,6 +42,7 @@ final class LoopContext {
     }
 
     func remove(_ c: Connection) {
+        if c.overCap, let k = overCapConnections.firstIndex(where: { $0 === c }) { overCapConnections.remove(at: k) }
         let i = c.index
         precondition(i >= 0 && i < connections.count && connections[i] === c, "connection not in its loop's list")
         let last = connections.removeLast()

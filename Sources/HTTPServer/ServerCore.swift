@@ -14,6 +14,13 @@ final class ServerCore: @unchecked Sendable {
     /// One per loop, created by `start()` before the loop threads exist; each then used by its own loop only.
     var contexts: [LoopContext?]
     private let nextLoop = Atomic<Int>(0)
+    /// The limits in force, derived by `start()` (before the loop threads exist) where the configuration says 0.
+    var maxConnections = 10_000
+    var connectionReserve = 64
+    var memoryBudget = 1 << 30
+    /// Buffered bytes admitted at most: the budget less room for the process's own footprint (runtime, stacks,
+    /// per-connection state, parse trees), so that the whole resident size stays within the budget.
+    var admissionLimit = 7 << 27
 
     init(configuration: HTTPServerConfiguration, responder: any HTTPResponder, state: HTTPServerState, logger: Logger, loops: Int) {
         self.configuration = configuration
@@ -26,37 +33,64 @@ final class ServerCore: @unchecked Sendable {
         contexts = Array(repeating: nil, count: loops)
     }
 
+    /// Fixes the limits the configuration leaves at 0: the connection cap from the descriptor limit less a
+    /// reserve (so that 503s and probes still have descriptors), the memory budget from the cgroup.
+    func deriveLimits(descriptorLimit: Int, cgroupMemory: Int?) {
+        let files = max(64, descriptorLimit)
+        connectionReserve = configuration.connectionReserve > 0
+            ? configuration.connectionReserve : min(1024, max(16, files / 16))
+        // Descriptors the process needs besides connections: listener, epoll and eventfd per loop, stdio, logs.
+        let own = 16 + 2 * contexts.count
+        maxConnections = configuration.maxConnections > 0
+            ? configuration.maxConnections : max(1, files - connectionReserve - own)
+        if configuration.memoryBudget > 0 {
+            memoryBudget = configuration.memoryBudget
+        } else if let limit = cgroupMemory, limit > 0 {
+            memoryBudget = max(16 << 20, limit / 2)
+        } else {
+            memoryBudget = 1 << 30
+        }
+        admissionLimit = memoryBudget - min(64 << 20, memoryBudget / 8)
+    }
+
     /// Takes ownership of an accepted descriptor on `context`'s loop.
     func adopt(_ fd: Int32, on context: LoopContext) {
         let open = state.connectionCount.add(1, ordering: .relaxed).newValue
-        if open > configuration.maxConnections {
-            state.connectionCount.add(-1, ordering: .relaxed)
-            var out: [UInt8] = []
-            ResponseSerializer.write(
-                status: .serviceUnavailable, fields: ["Content-Type": "text/plain; charset=utf-8", "Retry-After": "1"],
-                body: Array("too many open connections\n".utf8), date: context.date(), close: true, into: &out)
-            _ = try? out.withUnsafeBytes { try Posix.send(fd, $0) }
-            Posix.close(fd)
-            return
+        if open > maxConnections + connectionReserve {
+            // The reserve is full too. Make room by closing this loop's oldest reserve connection that has no
+            // call running (typically a silent one), so that a probe arriving now still gets in; if there is
+            // none, there is no descriptor to spare for an answer.
+            if let victim = context.overCapConnections.first(where: { $0.call == nil }) {
+                victim.finalClose()
+                state.droppedConnections.add(1, ordering: .relaxed)
+            } else {
+                state.connectionCount.add(-1, ordering: .relaxed)
+                state.droppedConnections.add(1, ordering: .relaxed)
+                Posix.close(fd)
+                return
+            }
         }
+        // Beyond the cap, the connection is still served as a Connection so that its 503 is read before a
+        // graceful close (not reset with the request unread), and so that probes still answer.
+        let overCap = open > maxConnections
         state.acceptedTotal.add(1, ordering: .relaxed)
         Posix.setNoDelay(fd)
         // The loop that happened to wake accepts; connections are then dealt round-robin, so every core serves
         // (a level-triggered listener shared by all loops otherwise lets one busy loop take nearly all of them).
         let target = contexts.count > 1 ? contexts[nextLoop.add(1, ordering: .relaxed).oldValue % contexts.count]! : context
-        if target === context {
-            own(fd, on: context)
+        if target === context || overCap {
+            own(fd, on: context, overCap: overCap)
         } else {
             let core = self
             let index = target.loop.index
             // The context is looked up again on its own thread: only that thread may touch it.
-            target.loop.execute { core.own(fd, on: core.contexts[index]!) }
+            target.loop.execute { core.own(fd, on: core.contexts[index]!, overCap: false) }
         }
     }
 
     /// Registers an accepted descriptor with `context`'s loop; runs on that loop's thread.
-    private func own(_ fd: Int32, on context: LoopContext) {
-        let c = Connection(fd: fd, context: context, now: MonotonicClock.now())
+    private func own(_ fd: Int32, on context: LoopContext, overCap: Bool) {
+        let c = Connection(fd: fd, context: context, now: MonotonicClock.now(), overCap: overCap)
         do {
             try context.loop.register(fd: fd, interest: c.interest, handler: c)
         } catch {
@@ -66,5 +100,6 @@ final class ServerCore: @unchecked Sendable {
             return
         }
         context.add(c)
+        if overCap { context.overCapConnections.append(c) }
     }
 }

@@ -38,8 +38,16 @@ public struct JSONRPCError: Error, Sendable, Hashable, CustomStringConvertible {
     public static func deadlineExceeded(_ ms: Int? = nil) -> JSONRPCError {
         JSONRPCError(code: -32001, message: "Deadline exceeded", data: ms.map { ["timeoutMs": .int($0)] })
     }
-    public static func shuttingDown() -> JSONRPCError {
-        JSONRPCError(code: -32002, message: "Server shutting down", data: ["retryable": true])
+    /// -32002. `started` tells a client whether the handler had begun: a call that never started is safe to
+    /// send again (to another replica); one that started may have had effects, so only an idempotent call is.
+    public static func shuttingDown(started: Bool = false) -> JSONRPCError {
+        JSONRPCError(
+            code: -32002, message: "Server shutting down", data: ["retryable": .bool(!started), "started": .bool(started)])
+    }
+    /// -32006: the client closed its connection while the call ran, so the server cancelled it. Only a client
+    /// that half-closed its side still reads this; it is not a shutdown, and not retryable as one.
+    public static func clientClosed() -> JSONRPCError {
+        JSONRPCError(code: -32006, message: "Request cancelled", data: ["reason": "the client closed its connection"])
     }
     public static func serverBusy(retryAfterMs: Int) -> JSONRPCError {
         JSONRPCError(code: -32003, message: "Server busy", data: ["retryAfterMs": .int(retryAfterMs)])

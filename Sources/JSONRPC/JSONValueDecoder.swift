@@ -47,9 +47,33 @@ extension JSONValue {
 enum Scalar {
     static func mismatch<T>(_ t: T.Type, _ v: JSONValue, _ path: [any CodingKey]) -> DecodingError {
         if case .null = v {
-            return .valueNotFound(t, .init(codingPath: path, debugDescription: "expected \(t), found null"))
+            return .valueNotFound(t, .init(codingPath: path, debugDescription: "expected \(jsonName(t)), found null"))
         }
-        return .typeMismatch(t, .init(codingPath: path, debugDescription: "expected \(t), found \(v.kind)"))
+        return .typeMismatch(t, .init(codingPath: path, debugDescription: "expected \(jsonName(t)), found \(v.kind)"))
+    }
+
+    /// What a Swift type is called in JSON terms, for messages a client reads.
+    static func jsonName(_ t: Any.Type) -> String {
+        switch t {
+        case is String.Type: "a string"
+        case is Bool.Type: "a boolean"
+        case is Double.Type, is Float.Type: "a number"
+        case is any FixedWidthInteger.Type: "an integer"
+        default: "a value"
+        }
+    }
+
+    /// A client's number, cut short for an error message.
+    static func excerpt(_ text: String) -> String {
+        text.utf8.count <= 40 ? text : String(text.prefix(32)) + "… (\(text.utf8.count) digits)"
+    }
+
+    static func finite<F: BinaryFloatingPoint>(_ t: F.Type, _ n: JSONNumber, _ path: [any CodingKey]) throws -> F {
+        guard let d = Double(n.text), d.isFinite, F(d).isFinite else {
+            throw DecodingError.dataCorrupted(.init(
+                codingPath: path, debugDescription: "\(excerpt(n.text)) is out of range for a double-precision number"))
+        }
+        return F(d)
     }
 
     static func decode<T: Decodable>(_ t: T.Type, _ v: JSONValue, _ path: [any CodingKey]) throws -> T {
@@ -71,11 +95,11 @@ enum Scalar {
         case is UInt16.Type: return try integer(UInt16.self, v, path) as! T
         case is UInt8.Type: return try integer(UInt8.self, v, path) as! T
         case is Double.Type:
-            guard case .number(let n) = v, let d = Double(n.text) else { throw mismatch(t, v, path) }
-            return d as! T
+            guard case .number(let n) = v else { throw mismatch(t, v, path) }
+            return try finite(Double.self, n, path) as! T
         case is Float.Type:
-            guard case .number(let n) = v, let f = Float(n.text) else { throw mismatch(t, v, path) }
-            return f as! T
+            guard case .number(let n) = v else { throw mismatch(t, v, path) }
+            return try finite(Float.self, n, path) as! T
         case is JSONValue.Type:
             return v as! T
         default:
@@ -88,7 +112,8 @@ enum Scalar {
         if let i = I(n.text) { return i }
         // 1.0 or 1e2: integral values written another way.
         if let d = Double(n.text), d == d.rounded(), let i = I(exactly: d) { return i }
-        throw DecodingError.dataCorrupted(.init(codingPath: path, debugDescription: "\(n.text) does not fit in \(t)"))
+        throw DecodingError.dataCorrupted(.init(
+            codingPath: path, debugDescription: "\(excerpt(n.text)) does not fit in a \(I.bitWidth)-bit integer"))
     }
 }
 

@@ -1,25 +1,87 @@
 // Dispatch: a request body in, a response body out (nil: nothing to send, HTTP 204).
 import JSONRPC
 import Logging
+import Synchronization
+
+/// What answering a request body came to.
+public enum RPCReply: Sendable, Equatable {
+    /// A response body (HTTP 200).
+    case body([UInt8])
+    /// Every entry was a notification: nothing to send (HTTP 204).
+    case noContent
+    /// Refused whole before any entry ran: its entries do not fit under the in-flight cap (HTTP 503 with
+    /// `Retry-After`); `body` is the -32003 error.
+    case busy(retryAfterMs: Int, body: [UInt8])
+}
 
 /// Serves JSON-RPC 2.0 request bodies with a table of methods.
+///
+/// Every entry of a batch is a unit of work: entries count against `Configuration.maxInFlight` one by one, a
+/// batch that does not fit is refused whole before any entry runs, and at most
+/// `Configuration.batchConcurrency` entries of one batch run at once.
 public final class JSONRPCServer: Sendable {
     public struct Configuration: Sendable {
-        /// Most entries in one batch; more is one -32600 naming the limit.
+        /// Most entries in one batch; more is one -32600 naming the limit. A batch is also never larger than
+        /// `maxInFlight`, which it could never fit under.
         public var batchLimit = 1000
-        /// Deepest JSON nesting accepted; deeper is -32700.
+        /// Deepest JSON nesting accepted, in the envelope and in params; deeper is an error. At most
+        /// `JSONRPCServer.maxDepthLimit`.
         public var maxDepth = 128
+        /// Calls in flight at most, counting every batch entry and every handler still winding down after
+        /// its deadline answered.
+        public var maxInFlight = 1024
+        /// Entries of one batch that run at once; the others wait their turn (answers keep request order).
+        public var batchConcurrency = 32
         public init() {}
     }
+
+    /// The largest `maxDepth` allowed: the parser, decoder, writer and the release of a parsed value recurse
+    /// once per level, and this depth stays far inside the smallest thread stack they run on.
+    public static let maxDepthLimit = 512
 
     let methods: [String: RPCHandler]
     public let configuration: Configuration
     let logger: Logger
+    private let inFlight = Atomic<Int>(0)
+    let failureLog = LogLimiter(perSecond: 10)
 
     public init(methods: RPCMethodTable, configuration: Configuration = Configuration(), logger: Logger) {
+        precondition(configuration.maxDepth >= 1 && configuration.maxDepth <= Self.maxDepthLimit,
+                     "maxDepth must be within 1...\(Self.maxDepthLimit)")
         self.methods = methods.handlers
         self.configuration = configuration
         self.logger = logger
+    }
+
+    /// Calls (batch entries counted one by one) admitted and not yet finished, including handlers still
+    /// running after their call was answered.
+    public var callsInFlight: Int { inFlight.load(ordering: .relaxed) }
+
+    /// True when not even one more call fits: a cheap check before any work is started.
+    public var isFull: Bool { callsInFlight >= configuration.maxInFlight }
+
+    /// Reserves `n` units of the in-flight cap, all or nothing.
+    private func admit(_ n: Int) -> Bool {
+        let before = inFlight.add(n, ordering: .relaxed).oldValue
+        if before + n > configuration.maxInFlight {
+            inFlight.subtract(n, ordering: .relaxed)
+            return false
+        }
+        return true
+    }
+
+    private func release(_ n: Int) {
+        inFlight.subtract(n, ordering: .relaxed)
+    }
+
+    /// Answers a request body; the body only (a refusal is the -32003 error body, nil for notifications).
+    public func respond(
+        to body: [UInt8], call: RPCCall, headers: [(name: String, value: String)] = []
+    ) async -> [UInt8]? {
+        switch await reply(to: body, call: call, headers: headers) {
+        case .body(let b), .busy(_, let b): return b
+        case .noContent: return nil
+        }
     }
 
     /// Answers a request body.
@@ -28,38 +90,59 @@ public final class JSONRPCServer: Sendable {
     ///   - body: the HTTP request body (any bytes).
     ///   - call: where answers are recorded as they finish, for deadline and shutdown answers.
     ///   - headers: the HTTP request's fields, handed to handlers.
-    /// - Returns: the response body, or nil when every request was a notification.
-    public func respond(
+    /// - Returns: the response body, nothing for notifications, or a refusal when the entries do not fit.
+    public func reply(
         to body: [UInt8], call: RPCCall, headers: [(name: String, value: String)] = []
-    ) async -> [UInt8]? {
+    ) async -> RPCReply {
         let parsed: RPCBody
         do {
-            parsed = try RPCBody.parse(body, batchLimit: configuration.batchLimit, maxDepth: configuration.maxDepth)
+            parsed = try RPCBody.parse(
+                body, batchLimit: min(configuration.batchLimit, configuration.maxInFlight), maxDepth: configuration.maxDepth)
         } catch {
             var out: [UInt8] = []
             RPCResponseWriter.failure(error, idText: nil, into: &out)
             call.prepare(ids: [], isBatch: false)
-            return out
+            return .body(out)
+        }
+        let count: Int
+        switch parsed {
+        case .single: count = 1
+        case .batch(let entries): count = entries.count
+        }
+        guard admit(count) else {
+            let retryAfterMs = 1000
+            var out: [UInt8] = []
+            RPCResponseWriter.failure(.serverBusy(retryAfterMs: retryAfterMs), idText: nil, into: &out)
+            return .busy(retryAfterMs: retryAfterMs, body: out)
         }
         switch parsed {
         case .single(let entry):
             call.prepare(ids: [entry.idText], isBatch: false)
-            let answer = await answer(entry, call: call, headers: headers)
+            let answer = await answer(entry, index: 0, call: call, headers: headers)
+            release(1)
             call.finish(0, answer: answer)
-            return answer
+            return answer.map { .body($0) } ?? .noContent
         case .batch(let entries):
             call.prepare(ids: entries.map(\.idText), isBatch: true)
             var answers = [[UInt8]?](repeating: nil, count: entries.count)
+            let width = max(1, configuration.batchConcurrency)
             await withTaskGroup(of: (Int, [UInt8]?).self) { group in
-                for (i, entry) in entries.enumerated() {
-                    group.addTask { (i, await self.answer(entry, call: call, headers: headers)) }
+                var next = 0
+                func start() {
+                    let i = next
+                    next += 1
+                    let entry = entries[i]
+                    group.addTask { (i, await self.answer(entry, index: i, call: call, headers: headers)) }
                 }
+                while next < min(width, entries.count) { start() }
                 for await (i, a) in group {
+                    release(1)
                     answers[i] = a
                     call.finish(i, answer: a)
+                    if next < entries.count { start() }
                 }
             }
-            return JSONRPCServer.assemble(answers.compactMap { $0 }, isBatch: true)
+            return JSONRPCServer.assemble(answers.compactMap { $0 }, isBatch: true).map { .body($0) } ?? .noContent
         }
     }
 
@@ -77,7 +160,7 @@ public final class JSONRPCServer: Sendable {
 
     /// Runs one entry; nil for a notification (whose outcome is never sent).
     private func answer(
-        _ entry: Result<RPCEnvelope, RPCEntryError>, call: RPCCall, headers: [(name: String, value: String)]
+        _ entry: Result<RPCEnvelope, RPCEntryError>, index: Int, call: RPCCall, headers: [(name: String, value: String)]
     ) async -> [UInt8]? {
         let envelope: RPCEnvelope
         switch entry {
@@ -95,8 +178,16 @@ public final class JSONRPCServer: Sendable {
             RPCResponseWriter.failure(.methodNotFound(envelope.method), idText: idText, into: &out)
             return out
         }
+        if Task.isCancelled {
+            // Cancelled before its turn came (a batch entry waiting for a slot): it never started.
+            if idText == nil { return nil }
+            RPCResponseWriter.failure(cancellationError(call, started: false), idText: idText, into: &out)
+            return out
+        }
         let context = RPCContext(
-            idText: idText, method: envelope.method, call: call, baseLogger: logger, headers: headers)
+            idText: idText, method: envelope.method, call: call, baseLogger: logger, headers: headers,
+            maxDepth: configuration.maxDepth)
+        call.start(index)
         do {
             let result = try await handler(envelope.paramsText, context)
             if idText == nil { return nil }
@@ -104,15 +195,23 @@ public final class JSONRPCServer: Sendable {
         } catch let error as JSONRPCError {
             if idText == nil { return nil }
             RPCResponseWriter.failure(error, idText: idText, into: &out)
-        } catch is CancellationError {
+        } catch is CancellationError where call.cancelReason != .none || call.isPastDeadline {
             if idText == nil { return nil }
-            let expired = call.callDeadline.map { ContinuousClock.now >= $0 } ?? false
-            RPCResponseWriter.failure(expired ? .deadlineExceeded(call.timeoutMs) : .shuttingDown(), idText: idText, into: &out)
+            RPCResponseWriter.failure(cancellationError(call, started: true), idText: idText, into: &out)
         } catch {
-            context.logger.error("handler failed", metadata: ["error": "\(String(reflecting: error))"])
+            failureLog.log(context.logger, "handler failed", metadata: ["error": "\(String(reflecting: error).prefix(200))"])
             if idText == nil { return nil }
             RPCResponseWriter.failure(.internalError(), idText: idText, into: &out)
         }
         return out
+    }
+
+    /// The answer of an entry cancelled by the server, for the reason the server gave.
+    private func cancellationError(_ call: RPCCall, started: Bool) -> JSONRPCError {
+        switch call.cancelReason {
+        case .clientClosed: return .clientClosed()
+        case .shutdown: return .shuttingDown(started: started)
+        case .deadline, .none: return .deadlineExceeded(call.timeoutMs)
+        }
     }
 }

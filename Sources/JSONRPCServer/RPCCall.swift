@@ -11,6 +11,8 @@ public final class RPCCall: Sendable {
         var idText: [UInt8]?
         var answer: [UInt8]?
         var done = false
+        /// Its handler was called: at shutdown it may have had effects, so it is not "safe to retry".
+        var started = false
     }
     struct State {
         var slots: [Slot] = []
@@ -18,6 +20,26 @@ public final class RPCCall: Sendable {
         var prepared = false
     }
     private let state = Mutex(State())
+    private let reason = Atomic<UInt8>(CancelReason.none.rawValue)
+
+    /// Why the server cancelled the call's handlers; decides what a handler's `CancellationError` answers.
+    public enum CancelReason: UInt8, Sendable {
+        case none
+        /// The caller's deadline passed: -32001.
+        case deadline
+        /// The client closed its connection: -32006, never "shutting down".
+        case clientClosed
+        /// The drain budget ran out at shutdown: -32002, with `started` telling whether the handler had begun.
+        case shutdown
+    }
+
+    /// Records why the call is about to be cancelled; the first reason given stands.
+    public func cancel(because r: CancelReason) {
+        _ = reason.compareExchange(expected: CancelReason.none.rawValue, desired: r.rawValue, ordering: .relaxed)
+    }
+
+    /// Why the call was cancelled, `.none` if it was not.
+    public var cancelReason: CancelReason { CancelReason(rawValue: reason.load(ordering: .relaxed)) ?? .none }
     /// When the caller stops waiting, if set.
     public let callDeadline: ContinuousClock.Instant?
     let timeoutMs: Int?
@@ -44,12 +66,19 @@ public final class RPCCall: Sendable {
         return min(d, l)
     }
 
+    /// True once the caller's own deadline has passed.
+    var isPastDeadline: Bool { callDeadline.map { ContinuousClock.now >= $0 } ?? false }
+
     func prepare(ids: [[UInt8]?], isBatch: Bool) {
         state.withLock {
             $0.slots = ids.map { Slot(idText: $0) }
             $0.isBatch = isBatch
             $0.prepared = true
         }
+    }
+
+    func start(_ index: Int) {
+        state.withLock { $0.slots[index].started = true }
     }
 
     func finish(_ index: Int, answer: [UInt8]?) {
@@ -66,15 +95,19 @@ public final class RPCCall: Sendable {
 
     /// The response for a call cancelled at shutdown: -32002 (retryable) for every unfinished entry.
     public func shutdownResponse() -> [UInt8]? {
-        fallbackResponse(.shuttingDown())
+        fallbackResponse { started in .shuttingDown(started: started) }
     }
 
     private func fallbackResponse(_ error: JSONRPCError) -> [UInt8]? {
+        fallbackResponse { _ in error }
+    }
+
+    private func fallbackResponse(_ error: (_ started: Bool) -> JSONRPCError) -> [UInt8]? {
         state.withLock { s in
             guard s.prepared else {
                 // Not even started: answer as one call without an id.
                 var out: [UInt8] = []
-                RPCResponseWriter.failure(error, idText: nil, into: &out)
+                RPCResponseWriter.failure(error(false), idText: nil, into: &out)
                 return out
             }
             var answers: [[UInt8]] = []
@@ -83,7 +116,7 @@ public final class RPCCall: Sendable {
                     if let a = slot.answer { answers.append(a) }
                 } else if slot.idText != nil {
                     var out: [UInt8] = []
-                    RPCResponseWriter.failure(error, idText: slot.idText, into: &out)
+                    RPCResponseWriter.failure(error(slot.started), idText: slot.idText, into: &out)
                     answers.append(out)
                 }
             }

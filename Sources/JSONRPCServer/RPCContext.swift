@@ -16,11 +16,29 @@ public struct RPCContext: Sendable {
     public var logger: Logger {
         var log = baseLogger
         log[metadataKey: "rpc.method"] = "\(method)"
-        if let idText { log[metadataKey: "rpc.id"] = "\(String(decoding: idText, as: UTF8.self))" }
+        // A client picks the id: only its start goes into logs.
+        if let idText {
+            let shown = String(decoding: idText.prefix(64), as: UTF8.self)
+            log[metadataKey: "rpc.id"] = "\(idText.count > 64 ? shown + "…" : shown)"
+        }
         return log
     }
     /// The HTTP request's header fields, in order.
     public let headers: [(name: String, value: String)]
+    /// The deepest JSON nesting the server accepts, which params parsing honours too.
+    let maxDepth: Int
+
+    init(
+        idText: [UInt8]?, method: String, call: RPCCall, baseLogger: Logger, headers: [(name: String, value: String)],
+        maxDepth: Int = JSONParser.defaultMaxDepth
+    ) {
+        self.idText = idText
+        self.method = method
+        self.call = call
+        self.baseLogger = baseLogger
+        self.headers = headers
+        self.maxDepth = maxDepth
+    }
 
     /// The request id; nil for a notification.
     public var id: RPCID? {

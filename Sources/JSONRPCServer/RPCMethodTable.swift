@@ -19,7 +19,7 @@ public struct RPCMethodTable: Sendable {
     ) {
         precondition(handlers[M.name] == nil, "method \(M.name) registered twice")
         handlers[M.name] = { params, context in
-            let decoded: M.Params = try RPCCoding.decode(M.Params.self, from: params)
+            let decoded: M.Params = try RPCCoding.decode(M.Params.self, from: params, maxDepth: context.maxDepth)
             return try RPCCoding.encode(try await body(decoded, context))
         }
     }
@@ -30,7 +30,7 @@ public struct RPCMethodTable: Sendable {
     ) {
         precondition(handlers[name] == nil, "method \(name) registered twice")
         handlers[name] = { params, context in
-            let value = try params.map { p throws(JSONRPCError) in try RPCCoding.parseValue(p) }
+            let value = try params.map { p throws(JSONRPCError) in try RPCCoding.parseValue(p, maxDepth: context.maxDepth) }
             return try await body(value, context).jsonBytes
         }
     }
@@ -46,19 +46,22 @@ public struct RPCMethodTable: Sendable {
 
 /// Params decoding and result encoding, with fast paths for raw JSON and common scalars.
 enum RPCCoding {
-    static func parseValue(_ bytes: ArraySlice<UInt8>) throws(JSONRPCError) -> JSONValue {
+    static func parseValue(_ bytes: ArraySlice<UInt8>, maxDepth: Int = JSONParser.defaultMaxDepth) throws(JSONRPCError) -> JSONValue {
         do {
-            return try JSONValue(parsing: bytes)
+            return try JSONValue(parsing: bytes, maxDepth: maxDepth)
         } catch {
             throw .invalidParams("\(error)")
         }
     }
 
-    static func decode<P: Decodable>(_ type: P.Type, from params: ArraySlice<UInt8>?) throws(JSONRPCError) -> P {
+    static func decode<P: Decodable>(
+        _ type: P.Type, from params: ArraySlice<UInt8>?, maxDepth: Int = JSONParser.defaultMaxDepth
+    ) throws(JSONRPCError) -> P {
         if P.self == NoParams.self { return NoParams() as! P }
-        if P.self == JSONValue.self { return (try params.map(parseValue) ?? .null) as! P }
-        if P.self == JSONValue?.self { return (try params.map(parseValue)) as! P }
-        let value = try params.map(parseValue) ?? .null
+        let parse = { (p: ArraySlice<UInt8>) throws(JSONRPCError) -> JSONValue in try parseValue(p, maxDepth: maxDepth) }
+        if P.self == JSONValue.self { return (try params.map(parse) ?? .null) as! P }
+        if P.self == JSONValue?.self { return (try params.map(parse)) as! P }
+        let value = try params.map(parse) ?? .null
         do {
             return try JSONValueDecoder.decode(P.self, from: value)
         } catch let error as DecodingError {
@@ -89,8 +92,9 @@ enum RPCCoding {
             return p.isEmpty ? "params" : "params" + p
         }
         switch error {
-        case .typeMismatch(let t, let c): return "\(path(c)): expected \(t)"
-        case .valueNotFound(let t, let c): return "\(path(c)): missing \(t) value"
+        // Our decoder's descriptions speak JSON ("expected an object, found string"), never Swift type names.
+        case .typeMismatch(_, let c): return "\(path(c)): \(c.debugDescription)"
+        case .valueNotFound(_, let c): return "\(path(c)): \(c.debugDescription)"
         case .keyNotFound(let k, let c): return "\(path(c)): missing member \"\(k.stringValue)\""
         case .dataCorrupted(let c): return "\(path(c)): \(c.debugDescription)"
         @unknown default: return "\(error)"

@@ -126,17 +126,19 @@ struct GatewayHTTPTests {
         #expect(ok == clients.count)
     }
 
-    @Test func connection_cap_answers_503_and_closes() throws {
-        let gw = try GatewayProcess(["--max-connections", "2"])
+    @Test func past_the_connection_cap_calls_get_503_and_a_close_while_probes_still_answer() throws {
+        let gw = try GatewayProcess(["--max-connections", "2", "--connection-reserve", "4"])
         // The start-up probe's connection may still be closing, so the cap can be met after one or two clients.
         var held: [RawClient] = []
         var refused: RawClient? = nil
         for _ in 0..<3 {
             let c = try RawClient(port: gw.port)
-            c.send("GET /healthz HTTP/1.1\r\nHost: t\r\n\r\n")
+            c.send(RawClient.post(#"{"jsonrpc":"2.0","method":"subtract","params":[2,1],"id":1}"#))
             let r = c.readResponse()
             if r?.status == 503 {
                 #expect(r?.header("Connection") == "close")
+                #expect(r?.header("Retry-After") == "1")
+                #expect(((r?.json as? [String: Any])?["error"] as? [String: Any])?["code"] as? Int == -32003)
                 refused = c
                 break
             }
@@ -145,6 +147,9 @@ struct GatewayHTTPTests {
         }
         #expect(held.count >= 1 && held.count <= 2)
         #expect(refused?.isClosedByPeer() == true)
+        // Kubernetes must not restart a pod because it is full: probes are served from the reserve.
+        let probe = try RawClient(port: gw.port)
+        #expect(try probe.roundTrip("GET /healthz HTTP/1.1\r\nHost: t\r\n\r\n").status == 200)
     }
 
     @Test func readyz_verbose_lists_checks_in_kubernetes_format() throws {

@@ -1,7 +1,7 @@
 // A blocking loopback socket with a receive timeout, and a small HTTP/1.1 response reader.
 import Foundation
 
-struct RawResponse {
+struct RawResponse: @unchecked Sendable {
     var status: Int
     var headers: [(String, String)]
     var body: [UInt8]
@@ -103,5 +103,13 @@ final class RawClient: @unchecked Sendable {
 
     static func post(_ body: String, path: String = "/rpc", extra: String = "") -> String {
         "POST \(path) HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n\(extra)Content-Length: \(body.utf8.count)\r\n\r\n\(body)"
+    }
+}
+
+/// Runs blocking client I/O on a thread of its own and awaits it, so that a test never holds a thread of the
+/// cooperative pool (which in-process servers need for off-loop work and timers) while it waits for a socket.
+func onThread<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { continuation in
+        Thread { continuation.resume(with: Result { try body() }) }.start()
     }
 }

@@ -17,6 +17,7 @@ func parseAll(_ bytes: [UInt8], chunk: Int = Int.max, limits: HTTPLimits = HTTPL
             switch try p.next() {
             case .needMore: break loop
             case .expectContinue: continues += 1
+            case .head: break
             case .request(let r): requests.append(r)
             }
         }
@@ -97,6 +98,33 @@ struct RequestParserTests {
         }
     }
 
+    @Test func a_head_is_announced_before_a_body_that_has_not_arrived() throws {
+        var p = RequestParser()
+        p.feed(bytes("POST /rpc HTTP/1.1\r\nHost: a\r\nContent-Length: 4\r\n\r\nab"))
+        guard case .head(let h) = try p.next() else { Issue.record("no head event"); return }
+        #expect(h.framing == .length(4))
+        guard case .needMore = try p.next() else { Issue.record("expected needMore"); return }
+        p.feed(bytes("cd"))
+        guard case .request(let r) = try p.next() else { Issue.record("no request"); return }
+        #expect(r.body == bytes("abcd"))
+    }
+
+    @Test func no_head_event_when_the_whole_body_is_buffered() throws {
+        var p = RequestParser()
+        p.feed(bytes("POST /rpc HTTP/1.1\r\nHost: a\r\nContent-Length: 2\r\n\r\nhi"))
+        guard case .request(let r) = try p.next() else { Issue.record("expected the request at once"); return }
+        #expect(r.body == bytes("hi"))
+    }
+
+    @Test func leading_empty_lines_make_the_connection_busy() throws {
+        // An idle connection runs the long idle timer; a trickle of CRLFs must run the header timer instead.
+        var p = RequestParser()
+        #expect(p.isIdle)
+        p.feed(bytes("\r\n"))
+        guard case .needMore = try p.next() else { Issue.record("expected needMore"); return }
+        #expect(!p.isIdle)
+    }
+
     @Test func expect_continue_is_announced_once_before_the_body() throws {
         var p = RequestParser()
         p.feed(bytes("POST /rpc HTTP/1.1\r\nHost: a\r\nExpect: 100-continue\r\nContent-Length: 2\r\n\r\n"))
@@ -147,6 +175,7 @@ struct RequestParserMemoryTests {
     @Test func tiny_chunks_with_long_extensions_do_not_pile_up_in_the_buffer() throws {
         var p = RequestParser()
         p.feed(Array("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n".utf8))
+        guard case .head = try p.next() else { Issue.record("no head event before a chunked body"); return }
         let chunk = Array(("1;" + String(repeating: "e", count: 3000) + "\r\nX\r\n").utf8)
         for _ in 0..<200 {
             p.feed(chunk)

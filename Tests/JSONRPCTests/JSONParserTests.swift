@@ -45,3 +45,11 @@ struct JSONParserTests {
         #expect((try? JSONValue(parsing: ok)) != nil)
     }
 }
+
+struct JSONWriterTests {
+    @Test func backspace_and_form_feed_use_the_two_byte_escapes() {
+        var out: [UInt8] = []
+        JSONWriter.writeString("\u{8}\u{c}\u{1}", into: &out)
+        #expect(String(decoding: out, as: UTF8.self) == #""\b\f\u0001""#)
+    }
+}

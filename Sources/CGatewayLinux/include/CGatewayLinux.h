@@ -36,5 +36,8 @@ long cgw_send(int fd, const void *buf, unsigned long len);
 int cgw_raise_nofile(void);
 int cgw_errno(void);
 int cgw_available_cpus(void);
+#include <pthread.h>
+int cgw_timed_join(pthread_t thread, long timeout_ms);
+int cgw_shutdown_listener(int fd);
 
 #endif

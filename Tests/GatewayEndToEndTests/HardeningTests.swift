@@ -1,0 +1,199 @@
+// Limits against a hostile client, in-process: work off the loops, deadlines while a handler computes, a
+// shutdown that a stuck loop cannot stretch, the memory budget, the connection reserve, half-closed clients.
+import Foundation
+import GatewayApp
+import GatewayPosix
+import HTTP1
+import HTTPServer
+import JSONRPC
+import JSONRPCServer
+import Logging
+import Synchronization
+import Testing
+
+/// A responder whose async work is given by the test.
+struct TestResponder: HTTPResponder {
+    let work: @Sendable (HTTPRequest) -> HTTPReply
+
+    func reply(to request: HTTPRequest, server: HTTPServerState) -> HTTPReply {
+        if request.head.path == "/healthz" { return .response(.text(.ok, "ok\n")) }
+        return work(request)
+    }
+
+    func overloaded(_ head: RequestHead, reason: HTTPOverload) -> HTTPResponse? {
+        head.path == "/healthz" ? nil : .overloaded(reason)
+    }
+}
+
+final class Flag: Sendable {
+    let value = Atomic<Bool>(false)
+    func set() { value.store(true, ordering: .releasing) }
+    var isSet: Bool { value.load(ordering: .acquiring) }
+}
+
+@Suite(.serialized)
+struct HardeningTests {
+    func server(
+        _ configure: (inout HTTPServerConfiguration) -> Void = { _ in },
+        work: @escaping @Sendable (HTTPServer?, HTTPRequest) -> HTTPReply
+    ) throws -> HTTPServer {
+        var c = HTTPServerConfiguration()
+        c.port = 0
+        c.eventLoops = 1
+        configure(&c)
+        final class Box: @unchecked Sendable { var server: HTTPServer? }
+        let box = Box()
+        let s = try HTTPServer(
+            configuration: c, responder: TestResponder { box.server.flatMap { _ in nil } ?? work(box.server, $0) },
+            logger: Logger(label: "test"))
+        box.server = s
+        try s.start()
+        return s
+    }
+
+    static let quick = ShutdownPlan(drainTimeout: .milliseconds(200), cancelTimeout: .milliseconds(200))
+
+    static func post(_ body: String) -> String {
+        "POST /work HTTP/1.1\r\nHost: t\r\nContent-Length: \(body.utf8.count)\r\n\r\n" + body
+    }
+
+    @Test func small_bodies_run_on_the_loop_and_large_ones_off_it() async throws {
+        let s = try server { server, request in
+            .async(HTTPAsyncReply(
+                deadline: nil,
+                work: {
+                    let onLoop = server?.loops.contains { $0.inLoop } ?? false
+                    return .text(.ok, onLoop ? "loop" : "pool")
+                }, onDeadline: { .text(.requestTimeout, "") }, onShutdown: { .text(.serviceUnavailable, "") }))
+        }
+        defer { _ = s.shutdown(Self.quick) }
+        let port = s.port
+        let (small, large) = try await onThread {
+            let c = try RawClient(port: port)
+            return (try c.roundTrip(Self.post("small")).text, try c.roundTrip(Self.post(String(repeating: " ", count: 64 * 1024))).text)
+        }
+        #expect(small == "loop")
+        #expect(large == "pool")
+    }
+
+    @Test func a_deadline_is_answered_by_the_loop_while_the_handler_still_computes() async throws {
+        let release = Flag()
+        let s = try server { _, _ in
+            .async(HTTPAsyncReply(
+                deadline: MonotonicClock.now() + 50_000_000,
+                work: {
+                    // CPU-bound and deaf to cancellation, until the test has its answer.
+                    var spins = 0
+                    while !release.isSet && spins < 30_000 { usleep(1000); spins += 1 }
+                    return .text(.ok, "late")
+                }, onDeadline: { .text(.requestTimeout, "deadline") }, onShutdown: { .text(.serviceUnavailable, "") }))
+        }
+        defer { _ = s.shutdown(Self.quick) }
+        let port = s.port
+        let r = try await onThread { try RawClient(port: port, timeout: 20).roundTrip(Self.post(String(repeating: " ", count: 64 * 1024))) }
+        // The handler is still running (it only stops once released), yet the answer came: the loop was free.
+        #expect(!release.isSet)
+        #expect(r.status == 408 && r.text == "deadline")
+        #expect(try await onThread { try RawClient(port: port).roundTrip("GET /healthz HTTP/1.1\r\nHost: t\r\n\r\n") }.status == 200)
+        release.set()
+    }
+
+    @Test func shutdown_keeps_its_budget_when_a_handler_blocks_its_loop() throws {
+        let release = Flag()
+        let started = Flag()
+        let s = try server { _, _ in
+            .async(HTTPAsyncReply(
+                deadline: nil, placement: .loop,
+                work: {
+                    // A handler that wrongly blocks its loop thread.
+                    started.set()
+                    var waited = 0
+                    while !release.isSet && waited < 30_000 { usleep(1000); waited += 1 }
+                    return .text(.ok, "done")
+                }, onDeadline: { .text(.requestTimeout, "") }, onShutdown: { .text(.serviceUnavailable, "") }))
+        }
+        let c = try RawClient(port: s.port, timeout: 20)
+        c.send(Self.post("x"))
+        for _ in 0..<5000 where !started.isSet { usleep(1000) }
+        #expect(started.isSet)
+        let report = s.shutdown(ShutdownPlan(drainTimeout: .milliseconds(100), cancelTimeout: .milliseconds(100)))
+        // shutdown returned although the loop is still blocked, and counts the call it could not answer.
+        #expect(!release.isSet)
+        #expect(!report.clean)
+        release.set()
+    }
+
+    @Test func a_body_past_the_memory_budget_gets_503_before_it_is_read() throws {
+        let s = try server({ $0.memoryBudget = 1 << 20 }) { _, request in
+            .response(.text(.ok, "\(request.body.count)"))
+        }
+        defer { _ = s.shutdown(Self.quick) }
+        let big = try RawClient(port: s.port)
+        big.send("POST /work HTTP/1.1\r\nHost: t\r\nContent-Length: \(2 << 20)\r\n\r\n")
+        let r = big.readResponse()
+        #expect(r?.status == 503)
+        #expect(r?.header("Retry-After") == "1")
+        #expect(s.state.refusedForMemoryCount == 1)
+        #expect(try RawClient(port: s.port).roundTrip(Self.post("fits")).text == "4")
+        #expect(s.state.bufferedByteCount == 0)
+    }
+
+    @Test func past_the_connection_cap_probes_answer_and_the_rest_get_a_readable_503() throws {
+        let s = try server({ $0.maxConnections = 2; $0.connectionReserve = 4 }) { _, _ in .response(.text(.ok, "ok")) }
+        defer { _ = s.shutdown(Self.quick) }
+        let held = try (0..<2).map { _ in try RawClient(port: s.port) }
+        #expect(try held[0].roundTrip(Self.post("a")).status == 200)
+        // Whole request sent before the server answers: the 503 must be followed by FIN, not RST.
+        let over = try RawClient(port: s.port)
+        over.send(Self.post(String(repeating: "x", count: 4000)))
+        let r = over.readResponse()
+        #expect(r?.status == 503)
+        #expect(over.isClosedByPeer())
+        #expect(try RawClient(port: s.port).roundTrip("GET /healthz HTTP/1.1\r\nHost: t\r\n\r\n").status == 200)
+        #expect(s.state.refusedForConnectionsCount == 1)
+    }
+
+    @Test func when_the_reserve_is_full_a_silent_connection_makes_room_for_a_probe() throws {
+        let s = try server({ $0.maxConnections = 1; $0.connectionReserve = 1 }) { _, _ in .response(.text(.ok, "ok")) }
+        defer { _ = s.shutdown(Self.quick) }
+        let held = try RawClient(port: s.port)
+        #expect(try held.roundTrip(Self.post("a")).status == 200)
+        let silent = try RawClient(port: s.port)
+        for _ in 0..<2000 where s.state.openConnections < 2 { usleep(1000) }
+        let probe = try RawClient(port: s.port)
+        #expect(try probe.roundTrip("GET /healthz HTTP/1.1\r\nHost: t\r\n\r\n").status == 200)
+        #expect(silent.isClosedByPeer())
+        #expect(s.state.droppedConnectionCount == 1)
+    }
+
+    @Test func a_connection_that_sends_nothing_is_closed_at_the_header_timeout() throws {
+        let s = try server({ $0.headerTimeout = .milliseconds(300); $0.idleTimeout = .seconds(60) }) { _, _ in
+            .response(.text(.ok, "ok"))
+        }
+        defer { _ = s.shutdown(Self.quick) }
+        let silent = try RawClient(port: s.port, timeout: 10)
+        #expect(silent.isClosedByPeer())
+        // CRLFs trickled before a request line run the same header timer: they do not restart it.
+        let trickle = try RawClient(port: s.port, timeout: 10)
+        trickle.send("\r\n")
+        #expect(trickle.readResponse()?.status == 408)
+        #expect(trickle.isClosedByPeer())
+    }
+
+    @Test func a_half_closed_client_is_never_told_the_server_is_shutting_down() throws {
+        let gw = try Gateway(
+            http: { var h = HTTPServerConfiguration(); h.port = 0; h.eventLoops = 1; return h }(),
+            rpc: JSONRPCServer(methods: ExamplesService.methods(), logger: Logger(label: "test")), logger: Logger(label: "test"))
+        let port = try gw.start()
+        defer { _ = gw.shutdown(Self.quick) }
+        let c = try RawClient(port: port, timeout: 10)
+        c.send(RawClient.post(#"[{"jsonrpc":"2.0","method":"sleep","params":{"ms":5000},"id":1},{"jsonrpc":"2.0","method":"subtract","params":[3,1],"id":2}]"#))
+        for _ in 0..<5000 where gw.server.state.inFlightCalls < 1 { usleep(1000) }
+        shutdown(c.fd, Int32(SHUT_WR))
+        let answers = c.readResponse()?.json as? [[String: Any]]
+        let codes = answers?.map { ($0["error"] as? [String: Any])?["code"] as? Int }
+        #expect(codes == [-32006, nil])
+        #expect((answers?.last?["result"] as? Int) == 2)
+        #expect(try RawClient(port: port).roundTrip("GET /healthz HTTP/1.1\r\nHost: t\r\n\r\n").status == 200)
+    }
+}
