@@ -144,21 +144,34 @@ public struct ServeCommand: ParsableCommand {
             var received: Int32 = 0
             sigwait(&signals, &received)
             logger.info("signal received", metadata: ["signal": "\(received == SIGTERM ? "SIGTERM" : "SIGINT")"])
+            // Started from this thread, not from a task: when heavy calls keep every thread of the cooperative
+            // pool busy, readiness must still flip at once and the budget's clock still start now.
+            server.triggerGracefulShutdown(plan)
             Task { await group.triggerGracefulShutdown() }
             // A second signal skips to cancelling the calls still in flight.
             sigwait(&signals, &received)
             logger.warning("second signal: cancelling in-flight calls now")
             server.escalateShutdown()
         }
-        let groupError: (any Error)? = runBlocking {
+        // Main waits for the group, or for the server's own end: the group's last steps run on the cooperative
+        // pool, which calls still computing may hold past the shutdown budget; the exit must not wait for them.
+        let done = Semaphore()
+        let groupError = Mutex<(any Error)?>(nil)
+        Task.detached {
             do {
                 try await group.run()
-                return nil
             } catch {
-                return error
+                groupError.withLock { $0 = error }
             }
+            done.post()
         }
-        if let error = groupError {
+        server.whenStopped { _ in done.post() }
+        done.wait()
+        if server.shutdownReport != nil {
+            // Give the group a moment to finish its own bookkeeping, then exit regardless.
+            _ = done.wait(timeoutMilliseconds: 300)
+        }
+        if let error = groupError.withLock({ $0 }) {
             logger.critical("service group failed", metadata: ["error": "\(error)"])
             throw ExitCode(1)
         }

@@ -46,6 +46,7 @@ public final class HTTPServer: Sendable {
     private let escalate = Atomic<Bool>(false)
     private let stopped = Mutex<ShutdownReport?>(nil)
     private let stopWaiters = Mutex<[CheckedContinuation<ShutdownReport, Never>]>([])
+    private let stopCallbacks = Mutex<[@Sendable (ShutdownReport) -> Void]>([])
 
     public init(configuration: HTTPServerConfiguration, responder: any HTTPResponder, logger: Logger) throws {
         self.configuration = configuration
@@ -116,10 +117,9 @@ public final class HTTPServer: Sendable {
     /// connection; 3. close the listener; 4. close idle connections, let in-flight calls finish within
     /// `drainTimeout`; 5. cancel what is left and give it `cancelTimeout` to answer; 6. close everything.
     public func shutdown(_ plan: ShutdownPlan) -> ShutdownReport {
-        let t0 = MonotonicClock.now()
         let first = shutdownStart.withLock { s -> Bool in
             if s != nil { return false }
-            s = t0
+            s = MonotonicClock.now()
             return true
         }
         guard first else {
@@ -129,6 +129,12 @@ public final class HTTPServer: Sendable {
                 usleep(5000)
             }
         }
+        return runShutdown(plan)
+    }
+
+    /// The sequence itself, once `shutdownStart` is set by its one caller.
+    private func runShutdown(_ plan: ShutdownPlan) -> ShutdownReport {
+        let t0 = shutdownStart.withLock { $0 } ?? MonotonicClock.now()
         func since() -> String {
             let ms = Double(MonotonicClock.now() - t0) / 1e6
             return String(Int(ms)) + "ms"
@@ -170,17 +176,24 @@ public final class HTTPServer: Sendable {
         for w in stopWaiters.withLock({ w -> [CheckedContinuation<ShutdownReport, Never>] in defer { w = [] }; return w }) {
             w.resume(returning: report)
         }
+        for callback in stopCallbacks.withLock({ c -> [@Sendable (ShutdownReport) -> Void] in defer { c = [] }; return c }) {
+            callback(report)
+        }
         return report
     }
 
-    /// Starts the shutdown sequence on a thread of its own and returns at once; a second call escalates.
+    /// Starts the shutdown sequence on a thread of its own and returns at once; does nothing once it has
+    /// started (several parties may ask: the signal thread and the service group). `escalateShutdown()` skips
+    /// ahead.
     public func triggerGracefulShutdown(_ plan: ShutdownPlan) {
-        if shutdownStart.withLock({ $0 != nil }) {
-            escalateShutdown()
-            return
+        let first = shutdownStart.withLock { s -> Bool in
+            if s != nil { return false }
+            s = MonotonicClock.now()
+            return true
         }
+        guard first else { return }
         let server = self
-        PosixThread.detach { _ = server.shutdown(plan) }
+        PosixThread.detach { _ = server.runShutdown(plan) }
     }
 
     /// Waits until shutdown has finished.
@@ -193,6 +206,17 @@ public final class HTTPServer: Sendable {
             }
             if let done { c.resume(returning: done) }
         }
+    }
+
+    /// Calls `body` once shutdown has finished, on the thread that ran it (at once if it has finished already);
+    /// unlike `waitUntilStopped()`, it needs no thread of the cooperative pool.
+    public func whenStopped(_ body: @escaping @Sendable (ShutdownReport) -> Void) {
+        let done = stopped.withLock { r -> ShutdownReport? in
+            if let r { return r }
+            stopCallbacks.withLock { $0.append(body) }
+            return nil
+        }
+        if let done { body(done) }
     }
 
     /// The report once stopped, nil before.
