@@ -1,4 +1,4 @@
-// Routes: /rpc to JSON-RPC, probes, and the HTTP-level faults of DESIGN §2.
+// Routes: /rpc to JSON-RPC, probes, and the HTTP-level faults of ARCHITECTURE §2 (docs/ARCHITECTURE.md).
 import GatewayPosix
 import HTTP1
 import HTTPServer
@@ -40,7 +40,7 @@ struct GatewayResponder: HTTPResponder {
         }
     }
 
-    /// Probes answer whatever the load (DESIGN: never counted, never refused); JSON-RPC gets its -32003 body.
+    /// Probes answer whatever the load (ARCHITECTURE §2: never counted, never refused); JSON-RPC gets its -32003 body.
     func overloaded(_ head: RequestHead, reason: HTTPOverload) -> HTTPResponse? {
         let path = head.path
         if path == "/healthz" || path == "/livez" || path == "/readyz" || path == "/metrics" || path.hasPrefix("/readyz/") {

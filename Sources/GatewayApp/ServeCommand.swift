@@ -1,4 +1,4 @@
-// `gateway serve`: run the server until SIGTERM/SIGINT, then shut down as DESIGN §4 says.
+// `gateway serve`: run the server until SIGTERM/SIGINT, then shut down as ARCHITECTURE §4 (docs/ARCHITECTURE.md) says.
 #if canImport(Glibc)
 import Glibc
 #endif

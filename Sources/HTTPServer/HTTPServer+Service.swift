@@ -1,4 +1,4 @@
-// The server as a swift-service-lifecycle `Service`: graceful shutdown runs DESIGN §4, cancellation escalates.
+// The server as a swift-service-lifecycle `Service`: graceful shutdown runs ARCHITECTURE §4 (docs/ARCHITECTURE.md), cancellation escalates.
 import ServiceLifecycle
 
 /// Runs an `HTTPServer` in a `ServiceGroup`.

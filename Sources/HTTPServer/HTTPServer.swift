@@ -1,4 +1,4 @@
-// The server: listener, loops, and the shutdown sequence of DESIGN §4.
+// The server: listener, loops, and the shutdown sequence of ARCHITECTURE §4 (docs/ARCHITECTURE.md).
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -111,7 +111,7 @@ public final class HTTPServer: Sendable {
     }
 
 
-    /// The shutdown sequence (DESIGN §4); blocks until the loops have stopped.
+    /// The shutdown sequence (ARCHITECTURE §4); blocks until the loops have stopped.
     ///
     /// 1. Readiness flips (`state.isShuttingDown`); 2. keep serving for `delay`, every response closing its
     /// connection; 3. close the listener; 4. close idle connections, let in-flight calls finish within

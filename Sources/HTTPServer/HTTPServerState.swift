@@ -2,7 +2,7 @@
 import GatewayPosix
 import Synchronization
 
-/// Where the server is in its life (DESIGN §4).
+/// Where the server is in its life (ARCHITECTURE §4).
 public enum ServerPhase: UInt8, Sendable, CustomStringConvertible {
     case starting = 0
     case serving = 1

@@ -1,4 +1,4 @@
-// The shutdown sequence of DESIGN §4 as a pure state machine: events in (signal, clock ticks with counts),
+// The shutdown sequence of ARCHITECTURE §4 (docs/ARCHITECTURE.md) as a pure state machine: events in (signal, clock ticks with counts),
 // actions out. The server carries the actions out; tests drive it with an injected clock.
 
 /// Decides, from the time and what is still open, which step of the shutdown sequence comes next.

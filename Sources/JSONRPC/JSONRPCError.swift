@@ -1,4 +1,4 @@
-// The JSON-RPC error object, with the standard and the server-defined codes (DESIGN §3).
+// The JSON-RPC error object, with the standard and the server-defined codes (ARCHITECTURE §3, docs/ARCHITECTURE.md).
 
 /// A JSON-RPC 2.0 error: what a handler throws to answer with a specific code.
 public struct JSONRPCError: Error, Sendable, Hashable, CustomStringConvertible {

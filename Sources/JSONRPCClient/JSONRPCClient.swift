@@ -10,9 +10,11 @@ import Synchronization
 /// ```
 ///
 /// Retries (bounded, jittered exponential backoff, `Retry-After` honoured) happen only where they are safe:
-/// a connection refused or reset before the request went out, HTTP 503 with `Retry-After`, and -32002 (the
-/// server is shutting down and did not run the call); after a connection closed mid-call only for methods
-/// declared idempotent. A notification that may have been delivered is never sent again.
+/// a connection refused or reset before the request went out, HTTP 503 with `Retry-After`, and a -32002 whose
+/// handler never started (`data.started: false`); after a connection closed mid-call, or a -32002 whose handler
+/// had started, only for methods declared idempotent or calls with an `Idempotency-Key`. A notification that
+/// may have been delivered is never sent again. When retries run out, the caller gets the server's last answer
+/// if there was one, not the last connection error.
 public final class JSONRPCClient: Sendable {
     public let url: String
     public let configuration: Configuration
@@ -186,6 +188,8 @@ public final class JSONRPCClient: Sendable {
         headers += extraHeaders
         var attempt = 0
         var backoff = configuration.retry.initialBackoff
+        // The last answer the server itself gave: after failed retries it says more than a connection error.
+        var lastAnswer: AttemptResult? = nil
         while true {
             attempt += 1
             let remaining = Self.ms(deadline - clock.now)
@@ -206,14 +210,19 @@ public final class JSONRPCClient: Sendable {
             } else if r.status == 503, let ra = r.retryAfter {
                 retryable = true
                 retryAfter = ra
-            } else if r.status == 200, !notification, Self.isShuttingDownAnswer(r.body) {
+            } else if r.status == 200, !notification, Self.isShuttingDownAnswer(r.body, idempotent: idempotent) {
                 retryable = true
             } else {
                 retryable = false
             }
+            if r.curlCode == 0 { lastAnswer = AttemptResult(status: r.status, body: r.body, attempts: attempt) }
             let outOfAttempts = attempt >= configuration.retry.maxAttempts
             if !retryable || outOfAttempts {
                 if r.curlCode != 0 {
+                    if var answer = lastAnswer {
+                        answer.attempts = attempt
+                        return answer
+                    }
                     throw JSONRPCClientError(.transport(code: r.curlCode, message: r.curlMessage), attempts: attempt)
                 }
                 return AttemptResult(status: r.status, body: r.body, attempts: attempt)
@@ -222,7 +231,13 @@ public final class JSONRPCClient: Sendable {
             let jittered = Duration.nanoseconds(Int64.random(in: 0...max(1, Int64(Self.ms(backoff)) * 1_000_000)))
             let wait = max(jittered, retryAfter ?? .zero)
             if clock.now + wait >= deadline {
-                if r.curlCode != 0 { throw JSONRPCClientError(.transport(code: r.curlCode, message: r.curlMessage), attempts: attempt) }
+                if r.curlCode != 0 {
+                    if var answer = lastAnswer {
+                        answer.attempts = attempt
+                        return answer
+                    }
+                    throw JSONRPCClientError(.transport(code: r.curlCode, message: r.curlMessage), attempts: attempt)
+                }
                 return AttemptResult(status: r.status, body: r.body, attempts: attempt)
             }
             do {
@@ -244,12 +259,17 @@ public final class JSONRPCClient: Sendable {
         }
     }
 
-    /// A single response whose error is -32002 (or a batch whose every answer is): the server did not run it.
-    static func isShuttingDownAnswer(_ body: [UInt8]) -> Bool {
+    /// A single response whose error is -32002 (or a batch whose every answer is) that may be sent again:
+    /// its handler never started (`data.started` false or absent), or it did and the call is idempotent.
+    static func isShuttingDownAnswer(_ body: [UInt8], idempotent: Bool = false) -> Bool {
         guard let v = try? JSONValue(parsing: body) else { return false }
-        if let a = v.arrayValue {
-            return !a.isEmpty && a.allSatisfy { $0["error"]?["code"]?.intValue == -32002 }
+        func retryable(_ e: JSONValue) -> Bool {
+            guard e["error"]?["code"]?.intValue == -32002 else { return false }
+            return idempotent || e["error"]?["data"]?["started"]?.boolValue != true
         }
-        return v["error"]?["code"]?.intValue == -32002
+        if let a = v.arrayValue {
+            return !a.isEmpty && a.allSatisfy(retryable)
+        }
+        return retryable(v)
     }
 }

@@ -21,6 +21,30 @@ struct GatewaySDKTests {
         return Int(line?.split(separator: " ").last ?? "") ?? -1
     }
 
+    @Test func a_started_call_cancelled_at_shutdown_is_not_sent_again_unless_idempotent() async throws {
+        let gw = try GatewayProcess(["--drain-timeout", "300ms", "--cancel-timeout", "1s"])
+        let c = client(gw) { $0.retry.maxAttempts = 4 }
+        let call = Task { () -> JSONRPCClientError? in
+            do {
+                _ = try await c.call("sleep", params: ["ms": 10000])  // untyped: not declared idempotent
+                return nil
+            } catch {
+                return error as? JSONRPCClientError
+            }
+        }
+        for _ in 0..<2000 where (try? metric(gw, "gateway_calls_in_flight")) != 1 { try await Task.sleep(for: .milliseconds(2)) }
+        gw.signal(SIGTERM)
+        let error = await call.value
+        // The server's own answer reaches the caller, after one attempt: the handler had run.
+        guard case .rpc(let e)? = error?.kind else {
+            Issue.record("expected the server's -32002, got \(String(describing: error))")
+            return
+        }
+        #expect(e.code == -32002)
+        #expect(e.data?["started"] == true)
+        #expect(error?.attempts == 1)
+    }
+
     @Test func typed_untyped_and_notification_calls() async throws {
         let gw = try GatewayProcess()
         let c = client(gw)

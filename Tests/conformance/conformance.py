@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Black-box conformance kit for jsonrpc-gateway (DESIGN.md sections 2, 3 and 6; issue 2).
+"""Black-box conformance kit for jsonrpc-gateway (docs/ARCHITECTURE.md sections 2, 3 and 6).
 
 Talks to the server over raw TCP sockets with its own small HTTP/1.1 response reader.
 Standard library only.
