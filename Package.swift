@@ -12,6 +12,8 @@ let package = Package(
         .library(name: "JSONRPCServer", targets: ["JSONRPCServer"]),
         .library(name: "GatewayApp", targets: ["GatewayApp"]),
         .library(name: "JSONRPCClient", targets: ["JSONRPCClient"]),
+        // The built-in methods' declarations (`Number`, `Subtract`, …): what a client needs, without the server.
+        .library(name: "GatewayMethods", targets: ["GatewayMethods"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
@@ -46,10 +48,11 @@ let package = Package(
             name: "JSONRPCClient",
             dependencies: ["JSONRPC", "CCurl"]
         ),
+        .target(name: "GatewayMethods", dependencies: ["JSONRPC"]),
         .target(
             name: "GatewayApp",
             dependencies: [
-                "HTTPServer", "JSONRPCServer", "JSONRPCClient",
+                "HTTPServer", "JSONRPCServer", "JSONRPCClient", "GatewayMethods", "GatewayPosix", "HTTP1",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -66,6 +69,7 @@ let package = Package(
             name: "GatewayEndToEndTests",
             dependencies: [
                 "JSONRPC", "JSONRPCClient", "JSONRPCServer", "HTTPServer", "GatewayApp", "GatewayPosix", "HTTP1",
+                "GatewayMethods",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

@@ -108,3 +108,34 @@ int cgw_timed_join(pthread_t thread, long timeout_ms) {
 /// Stops a listening socket from accepting at once (Linux: pending and new connections are refused), without
 /// closing the descriptor that other threads may still have registered.
 int cgw_shutdown_listener(int fd) { return shutdown(fd, SHUT_RDWR); }
+
+#include <signal.h>
+#include <fcntl.h>
+static volatile int cgw_signal_write_fd = -1;
+
+static void cgw_on_shutdown_signal(int sig) {
+    int saved = errno;
+    unsigned char b = (unsigned char)sig;
+    if (cgw_signal_write_fd >= 0) (void)write(cgw_signal_write_fd, &b, 1);
+    errno = saved;
+}
+
+int cgw_route_shutdown_signals(int *read_fd) {
+    int fds[2];
+    if (pipe2(fds, O_CLOEXEC) != 0) return -1;
+    cgw_signal_write_fd = fds[1];
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = cgw_on_shutdown_signal;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = SA_RESTART;
+    if (sigaction(SIGTERM, &sa, NULL) != 0 || sigaction(SIGINT, &sa, NULL) != 0) return -1;
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGINT);
+    pthread_sigmask(SIG_UNBLOCK, &set, NULL);
+    signal(SIGPIPE, SIG_IGN);
+    *read_fd = fds[0];
+    return 0;
+}

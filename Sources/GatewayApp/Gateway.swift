@@ -8,15 +8,34 @@ import Logging
 public final class Gateway: Sendable {
     public let server: HTTPServer
 
+    /// The JSON-RPC server behind `rpcPath`.
+    public let rpc: JSONRPCServer
+
+    /// Assembles the servers; nothing is bound until `start()`. Programs usually use `GatewayApplication`,
+    /// which adds services, signals and the lifecycle around this.
+    ///
+    /// - Parameters:
+    ///   - http: listener, limits, timeouts.
+    ///   - rpc: the methods to serve.
+    ///   - rpcPath: the JSON-RPC endpoint.
+    ///   - callTimeout: the default deadline of a call (`RPC-Timeout` may shorten it).
+    ///   - readinessChecks: added to the built-in `listening` and `shutdown`.
+    ///   - httpInterceptors: around requests to `rpcPath` and `routes`.
+    ///   - routes: extra endpoints.
+    ///   - logger: the server's logger.
     public init(
         http: HTTPServerConfiguration, rpc: JSONRPCServer, rpcPath: String = "/rpc",
-        callTimeout: Duration = .seconds(30), readinessChecks: [ReadinessCheck] = [], logger: Logger
+        callTimeout: Duration = .seconds(30), readinessChecks: [ReadinessCheck] = [],
+        httpInterceptors: [any HTTPInterceptor] = [], routes: [HTTPRoute] = [], logger: Logger
     ) throws {
         let holder = ResponderHolder()
         server = try HTTPServer(configuration: http, responder: holder, logger: logger)
+        self.rpc = rpc
         let readiness = Readiness(state: server.state, loops: server.loops, extra: readinessChecks)
-        holder.set(GatewayResponder(
-            rpc: rpc, rpcPath: rpcPath, callTimeout: callTimeout, readiness: readiness))
+        var responder = GatewayResponder(rpc: rpc, rpcPath: rpcPath, callTimeout: callTimeout, readiness: readiness)
+        responder.interceptors = httpInterceptors
+        for r in routes { responder.routes[Substring(r.path)] = r }
+        holder.set(responder)
     }
 
     /// Binds and starts serving; returns the port.

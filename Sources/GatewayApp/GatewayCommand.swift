@@ -14,21 +14,34 @@ public struct GatewayCommand: ParsableCommand {
 
     public init() {}
 
-    /// The signals that start (and, sent again, escalate) the shutdown sequence.
-    static var shutdownSignals: sigset_t {
-        var s = sigset_t()
-        sigemptyset(&s)
-        sigaddset(&s, SIGTERM)
-        sigaddset(&s, SIGINT)
-        return s
+    /// Runs the command line with your setup: `serve` (the default) serves it with every flag and `GATEWAY_*`
+    /// variable of the `gateway` binary, and `call`, `health` and `ready` come along.
+    ///
+    /// ```swift
+    /// @main
+    /// struct TodoServer {
+    ///     static func main() {
+    ///         GatewayCommand.main(setup: GatewaySetup(services: [TodoService()]))
+    ///     }
+    /// }
+    /// ```
+    public static func main(setup: GatewaySetup) -> Never {
+        ServeCommand.setup.withLock { $0 = setup }
+        signal(SIGPIPE, SIG_IGN)
+        main(argumentsWithEnvironment(environment: processEnvironment()))
+        Glibc.exit(0)
     }
 
-    /// Blocks the shutdown signals in this thread and every thread started after it, so that only
-    /// `sigwait` sees them; ignores SIGPIPE. Call first thing in `main`, before any thread exists.
-    public static func blockSignals() {
-        var s = shutdownSignals
-        pthread_sigmask(SIG_BLOCK, &s, nil)
-        signal(SIGPIPE, SIG_IGN)
+    /// The process environment, read without Foundation.
+    static func processEnvironment() -> [String: String] {
+        var environment: [String: String] = [:]
+        var envp = environ
+        while let entry = envp.pointee {
+            let s = String(cString: entry)
+            if let eq = s.firstIndex(of: "=") { environment[String(s[..<eq])] = String(s[s.index(after: eq)...]) }
+            envp += 1
+        }
+        return environment
     }
 
     /// The process arguments with `GATEWAY_<FLAG>` environment variables added for flags not given.
@@ -43,7 +56,7 @@ public struct GatewayCommand: ParsableCommand {
         let subcommands = ["serve", "call", "health", "ready", "help"]
         let isServe = args.first.map { !subcommands.contains($0) || $0 == "serve" } ?? true
         guard isServe, !args.contains("--help"), !args.contains("-h") else { return args }
-        for option in ServeCommand.environmentOptions {
+        for option in ServeOptions.environmentOptions {
             let flag = "--" + option
             if args.contains(where: { $0 == flag || $0.hasPrefix(flag + "=") }) { continue }
             let variable = "GATEWAY_" + option.uppercased().replacingOccurrences(of: "-", with: "_")

@@ -11,15 +11,17 @@ struct GatewayResponder: HTTPResponder {
     let rpcPath: String
     let callTimeout: Duration
     let readiness: Readiness
+    var interceptors: [any HTTPInterceptor] = []
+    var routes: [Substring: HTTPRoute] = [:]
 
     private static let jsonFields: HTTPFields = ["Content-Type": "application/json"]
 
     func reply(to request: HTTPRequest, server: HTTPServerState) -> HTTPReply {
         let head = request.head
         let path = head.path
-        if path == rpcPath {
-            guard head.method == "POST" else { return .response(methodNotAllowed("POST")) }
-            return rpcReply(request, server: server)
+        if path == rpcPath || routes[path] != nil {
+            if interceptors.isEmpty { return route(request, server: server) }
+            return intercepted(0, request, server: server)
         }
         switch path {
         case "/healthz", "/livez":
@@ -38,6 +40,31 @@ struct GatewayResponder: HTTPResponder {
             }
             return .response(.text(.notFound, "no such endpoint: \(path)\n"))
         }
+    }
+
+    private func intercepted(_ i: Int, _ request: HTTPRequest, server: HTTPServerState) -> HTTPReply {
+        guard i < interceptors.count else { return route(request, server: server) }
+        return interceptors[i].intercept(request) { intercepted(i + 1, $0, server: server) }
+    }
+
+    /// `/rpc` or an extra route.
+    private func route(_ request: HTTPRequest, server: HTTPServerState) -> HTTPReply {
+        let head = request.head
+        if head.path == rpcPath {
+            guard head.method == "POST" else { return .response(methodNotAllowed("POST")) }
+            return rpcReply(request, server: server)
+        }
+        guard let route = routes[head.path] else { return .response(.text(.notFound, "no such endpoint: \(head.path)\n")) }
+        guard route.methods.contains(head.method) else {
+            return .response(methodNotAllowed(route.methods.sorted().joined(separator: ", ")))
+        }
+        let handler = route.handler
+        let failed = HTTPResponse.text(.internalServerError, "route failed\n")
+        return .async(HTTPAsyncReply(
+            deadline: MonotonicClock.now() &+ callTimeout.nanoseconds,
+            work: { (try? await handler(request)) ?? failed },
+            onDeadline: { .text(.serviceUnavailable, "route did not answer in time\n") },
+            onShutdown: { .text(.serviceUnavailable, "server shutting down\n") }))
     }
 
     /// Probes answer whatever the load (ARCHITECTURE §2: never counted, never refused); JSON-RPC gets its -32003 body.
@@ -75,6 +102,21 @@ struct GatewayResponder: HTTPResponder {
             # HELP gateway_calls_max The in-flight cap on calls.
             # TYPE gateway_calls_max gauge
             gateway_calls_max \(rpc.configuration.maxInFlight)
+            # HELP gateway_blocking_threads Threads of the blocking pool.
+            # TYPE gateway_blocking_threads gauge
+            gateway_blocking_threads \(rpc.blockingPool.threadCount)
+            # HELP gateway_blocking_running Blocking jobs running now.
+            # TYPE gateway_blocking_running gauge
+            gateway_blocking_running \(rpc.blockingPool.runningJobs)
+            # HELP gateway_blocking_queued Blocking jobs waiting for a thread.
+            # TYPE gateway_blocking_queued gauge
+            gateway_blocking_queued \(rpc.blockingPool.queuedJobs)
+            # HELP gateway_blocking_queue_limit Blocking jobs that may wait; more get -32003.
+            # TYPE gateway_blocking_queue_limit gauge
+            gateway_blocking_queue_limit \(rpc.blockingPool.queueLimit)
+            # HELP gateway_blocking_refused_total Blocking jobs refused because the queue was full.
+            # TYPE gateway_blocking_refused_total counter
+            gateway_blocking_refused_total \(rpc.blockingPool.refusedJobs)
             # HELP gateway_requests_in_flight HTTP requests waiting for their answer.
             # TYPE gateway_requests_in_flight gauge
             gateway_requests_in_flight \(s.inFlightCalls)

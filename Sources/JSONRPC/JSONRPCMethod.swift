@@ -3,12 +3,18 @@
 /// A typed JSON-RPC method.
 ///
 /// ```swift
-/// enum Subtract: JSONRPCMethod {
-///     typealias Params = SubtractParams
+/// struct AddParams: Codable, Sendable { var a: Int; var b: Int }
+///
+/// enum Add: JSONRPCMethod {
+///     typealias Params = AddParams
 ///     typealias Result = Int
-///     static let name = "subtract"
+///     static let name = "math.add"
+///     static let isIdempotent = true
 /// }
 /// ```
+///
+/// The server registers a handler for it (`RPCMethodTable.register(Add.self) { p, _ in p.a + p.b }`) and a
+/// client calls it (`try await client.call(Add.self, AddParams(a: 1, b: 2))`), both from this one declaration.
 public protocol JSONRPCMethod: Sendable {
     associatedtype Params: Codable & Sendable
     associatedtype Result: Codable & Sendable

@@ -32,6 +32,10 @@ public final class JSONRPCServer: Sendable {
         public var maxInFlight = 1024
         /// Entries of one batch that run at once; the others wait their turn (answers keep request order).
         public var batchConcurrency = 32
+        /// Threads of the blocking pool (`RPCContext.blocking`).
+        public var blockingThreads = 8
+        /// Blocking jobs that may wait for a thread; more get -32003.
+        public var blockingQueueLimit = 256
         public init() {}
     }
 
@@ -40,15 +44,28 @@ public final class JSONRPCServer: Sendable {
     public static let maxDepthLimit = 512
 
     let methods: [String: RPCHandler]
+    let interceptors: [any RPCInterceptor]
     public let configuration: Configuration
+    /// Where `RPCContext.blocking` runs its work.
+    public let blockingPool: BlockingPool
     let logger: Logger
     private let inFlight = Atomic<Int>(0)
     let failureLog = LogLimiter(perSecond: 10)
 
-    public init(methods: RPCMethodTable, configuration: Configuration = Configuration(), logger: Logger) {
+    /// - Parameters:
+    ///   - methods: the methods to answer.
+    ///   - interceptors: run around every call, outermost first.
+    ///   - configuration: limits.
+    ///   - logger: for handler failures (rate-limited) and handlers' own logs.
+    public init(
+        methods: RPCMethodTable, interceptors: [any RPCInterceptor] = [], configuration: Configuration = Configuration(),
+        logger: Logger
+    ) {
         precondition(configuration.maxDepth >= 1 && configuration.maxDepth <= Self.maxDepthLimit,
                      "maxDepth must be within 1...\(Self.maxDepthLimit)")
         self.methods = methods.handlers
+        self.interceptors = interceptors
+        blockingPool = BlockingPool(threads: configuration.blockingThreads, queueLimit: configuration.blockingQueueLimit)
         self.configuration = configuration
         self.logger = logger
     }
@@ -173,7 +190,8 @@ public final class JSONRPCServer: Sendable {
         }
         let idText = envelope.idText
         var out: [UInt8] = []
-        guard let handler = methods[envelope.method] else {
+        let handler = methods[envelope.method]
+        if handler == nil && interceptors.isEmpty {
             if idText == nil { return nil }
             RPCResponseWriter.failure(.methodNotFound(envelope.method), idText: idText, into: &out)
             return out
@@ -186,15 +204,25 @@ public final class JSONRPCServer: Sendable {
         }
         let context = RPCContext(
             idText: idText, method: envelope.method, call: call, baseLogger: logger, headers: headers,
-            maxDepth: configuration.maxDepth)
+            maxDepth: configuration.maxDepth, pool: blockingPool)
         call.start(index)
         do {
-            let result = try await handler(envelope.paramsText, context)
+            let result: [UInt8]
+            if interceptors.isEmpty, let handler {
+                result = try await handler(envelope.paramsText, context)
+            } else {
+                let invocation = RPCInvocation(
+                    method: envelope.method, params: envelope.paramsText, isNotification: idText == nil)
+                result = try await intercepted(0, invocation, context, handler)
+            }
             if idText == nil { return nil }
             RPCResponseWriter.success(result: result, idText: idText, into: &out)
         } catch let error as JSONRPCError {
             if idText == nil { return nil }
             RPCResponseWriter.failure(error, idText: idText, into: &out)
+        } catch let error as any JSONRPCErrorConvertible {
+            if idText == nil { return nil }
+            RPCResponseWriter.failure(error.jsonRPCError, idText: idText, into: &out)
         } catch is CancellationError where call.cancelReason != .none || call.isPastDeadline {
             if idText == nil { return nil }
             RPCResponseWriter.failure(cancellationError(call, started: true), idText: idText, into: &out)
@@ -204,6 +232,19 @@ public final class JSONRPCServer: Sendable {
             RPCResponseWriter.failure(.internalError(), idText: idText, into: &out)
         }
         return out
+    }
+
+    /// Runs interceptor `i` and, through `next`, the rest of the chain; the handler (or -32601) at the end.
+    private func intercepted(
+        _ i: Int, _ invocation: RPCInvocation, _ context: RPCContext, _ handler: RPCHandler?
+    ) async throws -> [UInt8] {
+        guard i < interceptors.count else {
+            guard let handler else { throw JSONRPCError.methodNotFound(invocation.method) }
+            return try await handler(invocation.params, context)
+        }
+        return try await interceptors[i].intercept(invocation, context: context) { next in
+            try await self.intercepted(i + 1, invocation, next, handler)
+        }
     }
 
     /// The answer of an entry cancelled by the server, for the reason the server gave.

@@ -27,10 +27,13 @@ public struct RPCContext: Sendable {
     public let headers: [(name: String, value: String)]
     /// The deepest JSON nesting the server accepts, which params parsing honours too.
     let maxDepth: Int
+    let pool: BlockingPool?
+    /// Values interceptors attached to this call (`context.values[UserKey.self]`).
+    public var values = RPCContextValues()
 
     init(
         idText: [UInt8]?, method: String, call: RPCCall, baseLogger: Logger, headers: [(name: String, value: String)],
-        maxDepth: Int = JSONParser.defaultMaxDepth
+        maxDepth: Int = JSONParser.defaultMaxDepth, pool: BlockingPool? = nil
     ) {
         self.idText = idText
         self.method = method
@@ -38,6 +41,23 @@ public struct RPCContext: Sendable {
         self.baseLogger = baseLogger
         self.headers = headers
         self.maxDepth = maxDepth
+        self.pool = pool
+    }
+
+    /// Runs blocking work (a synchronous driver, `read(2)`, a C library) on the server's blocking pool, off the
+    /// event loops and off Swift's cooperative pool, and returns its result.
+    ///
+    /// ```swift
+    /// t.register(Lookup.self) { p, context in
+    ///     try await context.blocking { try database.query(p.key) }  // may block for as long as it likes
+    /// }
+    /// ```
+    ///
+    /// - Throws: -32003 (server busy) when the pool's queue is full; `CancellationError` when the call is
+    ///   cancelled while the job still waits for a thread; what `body` throws.
+    public func blocking<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+        guard let pool else { throw JSONRPCError.internalError() }
+        return try await pool.run(body)
     }
 
     /// The request id; nil for a notification.

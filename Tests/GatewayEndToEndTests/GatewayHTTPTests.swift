@@ -157,7 +157,7 @@ struct GatewayHTTPTests {
         let c = try RawClient(port: gw.port)
         let r = try c.roundTrip("GET /readyz?verbose HTTP/1.1\r\nHost: t\r\n\r\n")
         #expect(r.status == 200)
-        #expect(r.text == "[+]listening ok\n[+]shutdown ok\nreadyz check passed\n")
+        #expect(r.text == "[+]listening ok\n[+]shutdown ok\n[+]services ok\nreadyz check passed\n")
         let one = try c.roundTrip("GET /readyz/shutdown HTTP/1.1\r\nHost: t\r\n\r\n")
         #expect(one.text == "[+]shutdown ok\nreadyz/shutdown check passed\n")
         #expect(try c.roundTrip("GET /readyz/nope HTTP/1.1\r\nHost: t\r\n\r\n").status == 404)

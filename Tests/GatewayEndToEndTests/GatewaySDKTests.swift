@@ -2,6 +2,7 @@
 // concurrency with connection reuse, and a restart under load that loses no call.
 import Foundation
 import GatewayApp
+import GatewayMethods
 import JSONRPC
 import JSONRPCClient
 import Synchronization

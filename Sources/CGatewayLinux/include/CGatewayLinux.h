@@ -39,5 +39,9 @@ int cgw_available_cpus(void);
 #include <pthread.h>
 int cgw_timed_join(pthread_t thread, long timeout_ms);
 int cgw_shutdown_listener(int fd);
+/// Installs handlers for SIGTERM and SIGINT that write the signal number (one byte) to a pipe whose read end is
+/// returned in `read_fd`, unblocks both in the calling thread, and ignores SIGPIPE. Any thread may take the
+/// signal; the handler is async-signal-safe.
+int cgw_route_shutdown_signals(int *read_fd);
 
 #endif

@@ -1,0 +1,223 @@
+// The one entry point: services and configuration in, `run()` until shut down. `gateway serve` is built on it.
+import GatewayPosix
+import HTTPServer
+import JSONRPCServer
+import Logging
+import ServiceLifecycle
+import Synchronization
+
+/// A gateway serving your services: bind, start the services, serve, and on SIGTERM run the shutdown sequence
+/// (ARCHITECTURE §4), then stop the services.
+///
+/// ```swift
+/// let app = GatewayApplication(
+///     configuration: GatewayConfiguration(),
+///     setup: GatewaySetup(services: [TodoService()], rpcInterceptors: [RequireToken()]),
+///     logger: Logger(label: "todo"))
+/// try await app.run()
+/// ```
+///
+/// It is a swift-service-lifecycle `Service`: inside a `ServiceGroup` its graceful shutdown starts the sequence
+/// and cancellation escalates it. On its own (`handlesSignals`, the default) it takes SIGTERM and SIGINT as the
+/// `gateway` binary does: the first starts the sequence, a second skips to cancelling the calls in flight.
+///
+/// - Important: `run()` runs once; a second call throws.
+public final class GatewayApplication: Service, Sendable {
+    private enum State {
+        case idle
+        case running(Gateway)
+        case stopped(Gateway, ShutdownReport?)
+    }
+
+    public let configuration: GatewayConfiguration
+    public let setup: GatewaySetup
+    let logger: Logger
+    private let onServerRunning: (@Sendable (Int) -> Void)?
+    private let state = Mutex<State>(.idle)
+    private let servicesStarted = StartedFlag()
+
+    /// - Parameters:
+    ///   - configuration: every setting (`GatewayConfiguration.validate()` is checked by `run()`).
+    ///   - setup: services, middleware, routes and readiness checks.
+    ///   - logger: the gateway's logger; handlers get it with call metadata added.
+    ///   - onServerRunning: called with the bound port once the listener is open and every service has started
+    ///     (`/readyz` answers 200 from then on, unless a check fails).
+    public init(
+        configuration: GatewayConfiguration = GatewayConfiguration(), setup: GatewaySetup, logger: Logger,
+        onServerRunning: (@Sendable (Int) -> Void)? = nil
+    ) {
+        self.configuration = configuration
+        self.setup = setup
+        self.logger = logger
+        self.onServerRunning = onServerRunning
+    }
+
+    /// The HTTP server while running (and after), nil before `run()` built it.
+    public var server: HTTPServer? {
+        state.withLock { s in
+            switch s {
+            case .idle: return nil
+            case .running(let g), .stopped(let g, _): return g.server
+            }
+        }
+    }
+
+    /// What the shutdown achieved, once `run()` has returned.
+    public var report: ShutdownReport? {
+        state.withLock { s in
+            if case .stopped(_, let r) = s { return r }
+            return nil
+        }
+    }
+
+    /// Starts the shutdown sequence now, from any thread (no pool thread needed); later calls do nothing.
+    public func triggerGracefulShutdown() {
+        server?.triggerGracefulShutdown(configuration.shutdown)
+    }
+
+    /// Binds, starts the services, serves until shut down, stops the services.
+    ///
+    /// - Throws: `GatewayRunError` when the configuration is invalid, the port cannot be bound or a service's
+    ///   `start()` throws; `GatewayRunError.alreadyRun` on a second call.
+    public func run() async throws {
+        do {
+            try configuration.validate()
+        } catch {
+            throw GatewayRunError(.configuration, error)
+        }
+        let gateway = try makeGateway()
+        guard state.withLock({ s -> Bool in
+            guard case .idle = s else { return false }
+            s = .running(gateway)
+            return true
+        }) else { throw GatewayRunError(.alreadyRun, nil) }
+        var report: ShutdownReport? = nil
+        defer { state.withLock { $0 = .stopped(gateway, report) } }
+
+        let server = gateway.server
+        let port: Int
+        do {
+            port = try gateway.start()
+        } catch {
+            logger.critical("cannot start", metadata: ["error": "\(error)"])
+            throw GatewayRunError(.bind, error)
+        }
+        let plan = configuration.shutdown
+        if configuration.handlesSignals {
+            let count = Atomic<Int>(0)
+            let logger = self.logger
+            ShutdownSignals.observe { signal in
+                if count.add(1, ordering: .relaxed).newValue == 1 {
+                    logger.info("signal received", metadata: ["signal": "\(ShutdownSignals.name(signal))"])
+                    server.triggerGracefulShutdown(plan)
+                } else {
+                    logger.warning("second signal: cancelling in-flight calls now")
+                    server.escalateShutdown()
+                }
+            }
+        }
+
+        var started: [any GatewayService] = []
+        for service in setup.services {
+            do {
+                try await service.start()
+                started.append(service)
+            } catch {
+                let name = service.namespace ?? String(describing: type(of: service))
+                logger.critical("service failed to start", metadata: ["service": "\(name)", "error": "\(error)"])
+                report = await stop(server, started, plan: ShutdownPlan(delay: .zero, drainTimeout: .zero, cancelTimeout: .seconds(1)))
+                throw GatewayRunError(.serviceStart(name), error)
+            }
+        }
+        servicesStarted.value.store(true, ordering: .releasing)
+        logger.info("ready", metadata: ["services": "\(setup.services.count)", "port": "\(port)"])
+        onServerRunning?(port)
+
+        await withGracefulShutdownHandler {
+            await withTaskCancellationHandler {
+                _ = await server.waitUntilStopped()
+            } onCancel: {
+                server.triggerGracefulShutdown(plan)
+                server.escalateShutdown()
+            }
+        } onGracefulShutdown: {
+            server.triggerGracefulShutdown(plan)
+        }
+        report = await stop(server, started, plan: plan)
+    }
+
+    /// Runs the shutdown sequence (unless it already ran) and then the services' `stop()` hooks, newest first.
+    private func stop(_ server: HTTPServer, _ services: [any GatewayService], plan: ShutdownPlan) async -> ShutdownReport {
+        server.triggerGracefulShutdown(plan)
+        let report = await server.waitUntilStopped()
+        for service in services.reversed() {
+            let name = service.namespace ?? String(describing: type(of: service))
+            let outcome = await ReadinessCheck.withTimeout(configuration.stopTimeout) {
+                do {
+                    try await service.stop()
+                    return nil
+                } catch {
+                    return "\(error)"
+                }
+            }
+            switch outcome {
+            case .none: logger.error("service stop timed out", metadata: ["service": "\(name)"])
+            case .some(.some(let error)): logger.error("service failed to stop", metadata: ["service": "\(name)", "error": "\(error)"])
+            case .some(.none): break
+            }
+        }
+        return report
+    }
+
+    private func makeGateway() throws -> Gateway {
+        var table = RPCMethodTable()
+        for service in setup.services {
+            var own = RPCMethodTable()
+            service.register(&own)
+            table.merge(own, prefix: service.namespace.map { $0 + "." } ?? "")
+        }
+        let rpc = JSONRPCServer(
+            methods: table, interceptors: setup.rpcInterceptors, configuration: configuration.rpc, logger: logger)
+        let started = servicesStarted
+        let checks = [ReadinessCheck(name: "services") { started.value.load(ordering: .acquiring) ? nil : "starting" }]
+            + setup.readinessChecks + setup.services.flatMap(\.readinessChecks)
+        do {
+            return try Gateway(
+                http: configuration.http, rpc: rpc, rpcPath: configuration.rpcPath, callTimeout: configuration.callTimeout,
+                readinessChecks: checks, httpInterceptors: setup.httpInterceptors, routes: setup.routes, logger: logger)
+        } catch {
+            throw GatewayRunError(.bind, error)
+        }
+    }
+}
+
+/// Why `GatewayApplication.run()` could not serve.
+public struct GatewayRunError: Error, CustomStringConvertible, Sendable {
+    public enum Reason: Sendable, Equatable {
+        case configuration
+        case bind
+        case serviceStart(String)
+        case alreadyRun
+    }
+    public let reason: Reason
+    /// The underlying error's description.
+    public let detail: String
+
+    init(_ reason: Reason, _ underlying: (any Error)?) {
+        self.reason = reason
+        detail = underlying.map { "\($0)" } ?? ""
+    }
+
+    public var description: String {
+        switch reason {
+        case .configuration: "invalid configuration: \(detail)"
+        case .bind: "cannot start the server: \(detail)"
+        case .serviceStart(let name): "service \(name) failed to start: \(detail)"
+        case .alreadyRun: "run() was called twice"
+        }
+    }
+}
+
+private final class StartedFlag: Sendable {
+    let value = Atomic<Bool>(false)
+}

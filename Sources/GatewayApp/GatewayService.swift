@@ -1,0 +1,81 @@
+// The service model: what a program gives the gateway. A service is a namespace of typed methods, with
+// optional readiness checks and start/stop hooks that the gateway's lifecycle runs at the right moments.
+import JSONRPCServer
+
+/// A group of JSON-RPC methods with its own lifecycle.
+///
+/// ```swift
+/// struct TodoService: GatewayService {
+///     let store = TodoStore()                       // an actor holding the state
+///     var namespace: String? { "todo" }             // methods are called "todo.add", "todo.list", …
+///     func register(_ methods: inout RPCMethodTable) {
+///         methods.register(AddTodo.self) { p, _ in await store.add(p.title) }
+///     }
+///     var readinessChecks: [ReadinessCheck] { [ReadinessCheck(name: "todo-store") { nil }] }
+///     func start() async throws { try await store.open() }
+///     func stop() async throws { await store.flush() }
+/// }
+/// ```
+///
+/// The gateway runs every `start()`, in order, after it has bound its port and before `/readyz` answers 200
+/// (a `start()` that throws ends the run with that error, and the process exits non-zero with the reason).
+/// It runs every `stop()`, in reverse order, once the shutdown sequence has drained and cancelled the calls.
+public protocol GatewayService: Sendable {
+    /// Prefixed to every method name with a dot (`"todo"` → `todo.add`); nil for none.
+    var namespace: String? { get }
+    /// Adds this service's methods.
+    func register(_ methods: inout RPCMethodTable)
+    /// Checks that must pass for `/readyz` to answer 200 (also listed in `/readyz?verbose`).
+    var readinessChecks: [ReadinessCheck] { get }
+    /// Opens what the methods need (connections, files); the gateway is not ready until every start returned.
+    func start() async throws
+    /// Releases it, after the last call has been answered; bounded by the configuration's `stopTimeout`.
+    func stop() async throws
+}
+
+extension GatewayService {
+    public var namespace: String? { nil }
+    public var readinessChecks: [ReadinessCheck] { [] }
+    public func start() async throws {}
+    public func stop() async throws {}
+}
+
+/// A service made of a method table alone.
+public struct MethodsService: GatewayService {
+    public let namespace: String?
+    let methods: RPCMethodTable
+
+    public init(namespace: String? = nil, _ methods: RPCMethodTable) {
+        self.namespace = namespace
+        self.methods = methods
+    }
+
+    public func register(_ table: inout RPCMethodTable) { table.merge(methods) }
+}
+
+/// Everything a program adds to a gateway: services, middleware, routes, readiness checks.
+public struct GatewaySetup: Sendable {
+    public var services: [any GatewayService]
+    /// Around every call (batch entries one by one), outermost first.
+    public var rpcInterceptors: [any RPCInterceptor]
+    /// Around every request to `/rpc` and to `routes`, outermost first (probes and `/metrics` bypass them).
+    public var httpInterceptors: [any HTTPInterceptor]
+    /// Extra HTTP endpoints beside `/rpc`.
+    public var routes: [HTTPRoute]
+    /// Readiness checks of the program as a whole (services bring their own).
+    public var readinessChecks: [ReadinessCheck]
+
+    public init(
+        services: [any GatewayService], rpcInterceptors: [any RPCInterceptor] = [],
+        httpInterceptors: [any HTTPInterceptor] = [], routes: [HTTPRoute] = [], readinessChecks: [ReadinessCheck] = []
+    ) {
+        self.services = services
+        self.rpcInterceptors = rpcInterceptors
+        self.httpInterceptors = httpInterceptors
+        self.routes = routes
+        self.readinessChecks = readinessChecks
+    }
+
+    /// The built-in `examples` service alone: what `gateway serve` runs.
+    public static var examples: GatewaySetup { GatewaySetup(services: [MethodsService(ExamplesService.methods())]) }
+}

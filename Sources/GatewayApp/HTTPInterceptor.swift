@@ -1,0 +1,83 @@
+// Middleware around HTTP requests and extra routes beside /rpc. Probes and /metrics bypass both: they never
+// need auth and must answer whatever the middleware decides.
+import HTTP1
+import HTTPServer
+import JSONRPC
+
+/// Runs on the event loop for every request to `/rpc` and to the extra routes, before routing.
+///
+/// Return `next(request)` to go on (optionally changing the reply, e.g. adding headers with
+/// `HTTPReply.adding(_:)`), or a reply of your own to answer now, e.g. 401 with a JSON-RPC error body:
+///
+/// ```swift
+/// struct BearerAuth: HTTPInterceptor {
+///     let token: String
+///     func intercept(_ request: HTTPRequest, next: (HTTPRequest) -> HTTPReply) -> HTTPReply {
+///         guard request.head.fields["authorization"] == "Bearer \(token)" else {
+///             return .response(.rpcError(.unauthorized, JSONRPCError(code: -32010, message: "Unauthorized")))
+///         }
+///         return next(request)
+///     }
+/// }
+/// ```
+///
+/// - Important: it runs on an event loop: it must decide from the request alone and never block or wait.
+///   Checks that need I/O belong in an `RPCInterceptor`, which is async.
+public protocol HTTPInterceptor: Sendable {
+    func intercept(_ request: HTTPRequest, next: (HTTPRequest) -> HTTPReply) -> HTTPReply
+}
+
+/// An extra HTTP endpoint served beside `/rpc` (an exact path).
+public struct HTTPRoute: Sendable {
+    public let path: String
+    public let methods: Set<String>
+    let handler: @Sendable (HTTPRequest) async throws -> HTTPResponse
+
+    /// - Parameters:
+    ///   - path: the exact path (no query), e.g. `/version`.
+    ///   - methods: accepted methods; others get 405 with `Allow`.
+    ///   - handler: runs as async work (off the loop for large bodies); a thrown error answers 500.
+    public init(
+        _ path: String, methods: Set<String> = ["GET", "HEAD"],
+        handler: @escaping @Sendable (HTTPRequest) async throws -> HTTPResponse
+    ) {
+        precondition(path.hasPrefix("/"), "a route's path starts with /")
+        self.path = path
+        self.methods = methods
+        self.handler = handler
+    }
+}
+
+extension HTTPStatus {
+    public static let forbidden = HTTPStatus(code: 403)
+}
+
+extension HTTPResponse {
+    /// A JSON-RPC error object (id null) with an HTTP status, e.g. 401 or 403 from an `HTTPInterceptor`.
+    public static func rpcError(_ status: HTTPStatus, _ error: JSONRPCError) -> HTTPResponse {
+        var body: [UInt8] = []
+        RPCResponseWriter.failure(error, idText: nil, into: &body)
+        return HTTPResponse(status: status, fields: ["Content-Type": "application/json"], body: body)
+    }
+}
+
+extension HTTPReply {
+    /// The same reply with `fields` added to its response, whether it is answered now or later.
+    public func adding(_ fields: HTTPFields) -> HTTPReply {
+        @Sendable func add(_ r: HTTPResponse) -> HTTPResponse {
+            var r = r
+            for f in fields { r.fields.append(name: f.name, value: f.value) }
+            return r
+        }
+        switch self {
+        case .response(let r):
+            return .response(add(r))
+        case .async(var a):
+            let (work, deadline, shutdown) = (a.work, a.onDeadline, a.onShutdown)
+            a.work = { add(await work()) }
+            a.onDeadline = { add(deadline()) }
+            a.onShutdown = { add(shutdown()) }
+            return .async(a)
+        }
+    }
+}

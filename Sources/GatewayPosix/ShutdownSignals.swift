@@ -1,0 +1,40 @@
+// SIGTERM and SIGINT delivered as events on a thread of their own, for the binary and for embedding programs
+// alike: a signal handler writes to a pipe, so it does not matter which thread the kernel picks.
+#if canImport(Glibc)
+import Glibc
+#endif
+import Synchronization
+private import CGatewayLinux
+
+/// Routes the shutdown signals to callbacks.
+public enum ShutdownSignals {
+    private static let listeners = Mutex<[@Sendable (Int32) -> Void]>([])
+    private static let installed = Atomic<Bool>(false)
+
+    /// Calls `body` with the signal number (SIGTERM or SIGINT) for every such signal the process receives, on a
+    /// thread that belongs to no pool. The first call installs the handlers (and ignores SIGPIPE); later calls
+    /// add listeners.
+    ///
+    /// - Important: this replaces the default action of SIGTERM and SIGINT (ending the process) for good.
+    public static func observe(_ body: @escaping @Sendable (Int32) -> Void) {
+        listeners.withLock { $0.append(body) }
+        guard !installed.exchange(true, ordering: .acquiringAndReleasing) else { return }
+        var fd: Int32 = -1
+        precondition(cgw_route_shutdown_signals(&fd) == 0, "installing the shutdown signal handlers failed")
+        let readEnd = fd
+        PosixThread.detach {
+            var byte: UInt8 = 0
+            while true {
+                let n = Glibc.read(readEnd, &byte, 1)
+                if n < 0 && errno == EINTR { continue }
+                if n <= 0 { return }
+                for l in listeners.withLock({ $0 }) { l(Int32(byte)) }
+            }
+        }
+    }
+
+    /// The name of a shutdown signal, for logs.
+    public static func name(_ signal: Int32) -> String {
+        signal == SIGTERM ? "SIGTERM" : signal == SIGINT ? "SIGINT" : "signal \(signal)"
+    }
+}
