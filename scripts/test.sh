@@ -10,6 +10,8 @@ BIN="$(swift build --show-bin-path)/gateway"
 # A rolling restart under load behind haproxy, in L7 and L4 modes: not one call may fail.
 DUR=10 scripts/rolling-restart.sh http "$BIN"
 DUR=10 scripts/rolling-restart.sh tcp "$BIN"
+# The Examples package (a todo service and the README's program), built and called as a user would.
+Examples/test.sh
 # What a hostile client tried (batches past the cap, loop-freezing bodies, shutdown past its budget, memory,
 # slow and silent connections, depth, half-close, errors): every limit must hold.
 python3 Tests/adversarial/attack.py --binary "$BIN"

@@ -25,6 +25,7 @@ struct CallCommand: ParsableCommand {
     @Option(help: "Call timeout (e.g. 5s, 500ms).") var timeout = DurationArgument(.seconds(30))
     @Flag(help: "Send as a notification (no answer).") var notify = false
     @Option(help: "Attempts in all, retries included.") var attempts = 4
+    @Option(name: .customLong("header"), help: "A request header, NAME: VALUE (repeatable).") var headers: [String] = []
 
     func run() throws {
         var p: JSONValue? = nil
@@ -39,6 +40,11 @@ struct CallCommand: ParsableCommand {
         var configuration = JSONRPCClient.Configuration()
         configuration.callTimeout = timeout.duration
         configuration.retry.maxAttempts = max(1, attempts)
+        for h in headers {
+            guard let colon = h.firstIndex(of: ":") else { throw ValidationError("--header \(h) is not NAME: VALUE") }
+            configuration.headers.append((
+                name: String(h[..<colon]), value: String(h[h.index(after: colon)...]).trimmingCharacters(in: " ")))
+        }
         let client = JSONRPCClient(url: url, configuration: configuration)
         let (method, notify, params) = (self.method, self.notify, p)
         let outcome: Result<JSONValue?, JSONRPCClientError> = runBlocking {
