@@ -76,13 +76,21 @@ struct CallCommand: ParsableCommand {
 struct ProbeCommand {
     static func probe(_ url: String, ready: Bool) throws {
         var configuration = JSONRPCClient.Configuration()
-        configuration.callTimeout = .seconds(5)
+        configuration.probeTimeout = .seconds(5)
         configuration.connectTimeout = .seconds(2)
         let base = url.hasSuffix("/") ? String(url.dropLast()) : url
         let client = JSONRPCClient(url: base + "/rpc", configuration: configuration)
-        let ok = runBlocking { ready ? await client.ready() : await client.health() }
-        writeLine(1, ok ? "ok" : "failed")
-        if !ok { throw ExitCode(1) }
+        let result = runBlocking { ready ? await client.readyStatus() : await client.healthStatus() }
+        switch result {
+        case .status(200, _):
+            writeLine(1, "ok")
+        case .status(let code, let body):
+            writeLine(1, "failed: HTTP \(code)\n" + body.trimmingCharacters(in: "\n"))
+            throw ExitCode(1)
+        case .transport(let code, let message):
+            writeLine(1, "failed: no answer (curl \(code)): \(message)")
+            throw ExitCode(1)
+        }
     }
 }
 

@@ -24,6 +24,8 @@ final class CurlEngine: @unchecked Sendable {
         _ = CurlEngine.globalInit
         multi = curl_multi_init()
         ccurl_multi_setopt_long(multi, CURLMOPT_MAXCONNECTS, maxConnections)
+        // A cap, not only a cache size: transfers beyond it wait for a connection instead of opening one.
+        ccurl_multi_setopt_long(multi, CURLMOPT_MAX_TOTAL_CONNECTIONS, maxConnections)
         let me = Unmanaged.passRetained(self)
         var tid = pthread_t()
         let rc = pthread_create(&tid, nil, { arg in

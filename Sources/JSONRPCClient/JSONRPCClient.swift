@@ -5,8 +5,11 @@ import Synchronization
 /// A JSON-RPC 2.0 client over HTTP/1.1 (libcurl), sharing keep-alive connections between concurrent calls.
 ///
 /// ```swift
+/// import GatewayMethods  // Subtract, SubtractParams, Number: the declarations, without the server
+/// import JSONRPCClient
+///
 /// let client = JSONRPCClient(url: "http://127.0.0.1:8080/rpc")
-/// let r = try await client.call(Subtract.self, SubtractParams(minuend: 42, subtrahend: 23))
+/// let r = try await client.call(Subtract.self, SubtractParams(minuend: 42, subtrahend: 23))  // .int(19)
 /// ```
 ///
 /// Retries (bounded, jittered exponential backoff, `Retry-After` honoured) happen only where they are safe:
@@ -39,21 +42,34 @@ public final class JSONRPCClient: Sendable {
     /// - Parameters:
     ///   - idempotencyKey: sent as `Idempotency-Key`; with one, the call may be retried after a connection
     ///     closed mid-call even when the method is not declared idempotent.
+    ///   - headers: sent with this call only, after the configuration's.
     public func call<M: JSONRPCMethod>(
-        _ method: M.Type, _ params: M.Params, timeout: Duration? = nil, idempotencyKey: String? = nil
+        _ method: M.Type, _ params: M.Params, timeout: Duration? = nil, idempotencyKey: String? = nil,
+        headers: [(name: String, value: String)] = []
     ) async throws(JSONRPCClientError) -> M.Result {
         let paramsJSON = try encodeParams(params)
         let value = try await rawCall(
-            M.name, params: paramsJSON, idempotent: M.isIdempotent, timeout: timeout, idempotencyKey: idempotencyKey)
+            M.name, params: paramsJSON, idempotent: M.isIdempotent, timeout: timeout, idempotencyKey: idempotencyKey,
+            headers: headers)
         return try decodeResult(M.Result.self, from: value)
+    }
+
+    /// Calls a typed method that takes no params.
+    public func call<M: JSONRPCMethod>(
+        _ method: M.Type, timeout: Duration? = nil, idempotencyKey: String? = nil,
+        headers: [(name: String, value: String)] = []
+    ) async throws(JSONRPCClientError) -> M.Result where M.Params == NoParams {
+        try await call(method, NoParams(), timeout: timeout, idempotencyKey: idempotencyKey, headers: headers)
     }
 
     /// Calls a method with untyped params and returns the untyped result.
     public func call(
         _ method: String, params: JSONValue? = nil, idempotent: Bool = false, timeout: Duration? = nil,
-        idempotencyKey: String? = nil
+        idempotencyKey: String? = nil, headers: [(name: String, value: String)] = []
     ) async throws(JSONRPCClientError) -> JSONValue {
-        try await rawCall(method, params: params, idempotent: idempotent, timeout: timeout, idempotencyKey: idempotencyKey)
+        try await rawCall(
+            method, params: params, idempotent: idempotent, timeout: timeout, idempotencyKey: idempotencyKey,
+            headers: headers)
     }
 
     /// Sends a notification (no answer expected; the server answers 204).
@@ -72,10 +88,25 @@ public final class JSONRPCClient: Sendable {
 
     // MARK: probes
 
-    /// GET `/healthz` on the server's base URL: true on 200.
-    public func health() async -> Bool { await probe("/healthz") }
-    /// GET `/readyz`: true on 200.
-    public func ready() async -> Bool { await probe("/readyz") }
+    /// GET `/healthz` (`Configuration.healthPath`) on the server's base URL: true on 200.
+    public func health() async -> Bool { await probe(configuration.healthPath).isOK }
+    /// GET `/readyz` (`Configuration.readyPath`): true on 200.
+    public func ready() async -> Bool { await probe(configuration.readyPath).isOK }
+
+    /// What a probe found: the HTTP status and body, or why there was none.
+    public enum ProbeResult: Sendable, Equatable {
+        /// The server answered (200 ok; 503 not ready or unhealthy, with the reasons in the body).
+        case status(Int, body: String)
+        /// No answer: connection refused, timed out… (`code` is the CURLcode).
+        case transport(code: Int, message: String)
+
+        public var isOK: Bool { if case .status(200, _) = self { true } else { false } }
+    }
+
+    /// GET `/healthz`, telling a 503 from a refused connection; bounded by `Configuration.probeTimeout`.
+    public func healthStatus() async -> ProbeResult { await probe(configuration.healthPath) }
+    /// GET `/readyz?verbose`, telling a 503 (with the failed checks) from a refused connection.
+    public func readyStatus() async -> ProbeResult { await probe(configuration.readyPath + "?verbose") }
 
     /// The scheme, host and port of `url`.
     public var baseURL: String {
@@ -85,13 +116,15 @@ public final class JSONRPCClient: Sendable {
         return String(url[..<end])
     }
 
-    private func probe(_ path: String) async -> Bool {
+    private func probe(_ path: String) async -> ProbeResult {
+        let timeout = Self.ms(configuration.probeTimeout)
         let x = HTTPExchange(
             url: baseURL + path, post: false, body: [], headers: configuration.headers.map { "\($0.name): \($0.value)" },
-            connectTimeoutMs: Self.ms(configuration.connectTimeout), timeoutMs: Self.ms(configuration.callTimeout),
+            connectTimeoutMs: min(timeout, Self.ms(configuration.connectTimeout)), timeoutMs: timeout,
             userAgent: configuration.userAgent)
         let r = await engine.perform(x)
-        return r.curlCode == 0 && r.status == 200
+        if r.curlCode != 0 { return .transport(code: r.curlCode, message: r.curlMessage) }
+        return .status(r.status, body: String(decoding: r.body, as: UTF8.self))
     }
 
     // MARK: internals
@@ -123,13 +156,14 @@ public final class JSONRPCClient: Sendable {
     }
 
     private func rawCall(
-        _ method: String, params: JSONValue?, idempotent: Bool, timeout: Duration?, idempotencyKey: String?
+        _ method: String, params: JSONValue?, idempotent: Bool, timeout: Duration?, idempotencyKey: String?,
+        headers: [(name: String, value: String)] = []
     ) async throws(JSONRPCClientError) -> JSONValue {
         let id = nextID.add(1, ordering: .relaxed).oldValue
         let body = Self.requestBody(method: method, params: params, id: id)
         let r = try await exchange(
             body: body, idempotent: idempotent || idempotencyKey != nil, notification: false, timeout: timeout,
-            extraHeaders: idempotencyKey.map { ["Idempotency-Key: \($0)"] } ?? [])
+            extraHeaders: (idempotencyKey.map { ["Idempotency-Key: \($0)"] } ?? []) + headers.map { "\($0.name): \($0.value)" })
         let value = try parseResponse(r)
         return try Self.unwrap(value, attempts: r.attempts)
     }
@@ -165,9 +199,11 @@ public final class JSONRPCClient: Sendable {
         var attempts: Int
     }
 
+    /// Whole milliseconds, rounded up: a 100 ms timeout is sent as 100, not as 99 after a few microseconds.
     static func ms(_ d: Duration) -> Int {
         let (s, a) = d.components
-        return max(0, Int(s) * 1000 + Int(a / 1_000_000_000_000_000))
+        let whole = Int(s) * 1000 + Int(a / 1_000_000_000_000_000)
+        return max(0, a % 1_000_000_000_000_000 > 0 ? whole + 1 : whole)
     }
 
     /// Sends `body` with retries where safe; returns the last HTTP response or throws the transport failure.

@@ -24,7 +24,7 @@ extension JSONRPCClient {
         public var callTimeout: Duration = .seconds(30)
         /// Calls in flight at once; more wait their turn.
         public var maxConcurrentCalls = 256
-        /// Keep-alive connections kept open for reuse.
+        /// Connections open at most (calls beyond it wait for one); idle ones are kept for reuse.
         public var maxConnections = 64
         public var retry = RetryPolicy()
         /// Sent with every request.
@@ -32,6 +32,11 @@ extension JSONRPCClient {
         public var userAgent = "jsonrpc-gateway-client/0.1"
         /// Sent as `Authorization: Bearer <token>`.
         public var bearerToken: String?
+        /// Time a probe (`health()`, `ready()`) may take, connecting included.
+        public var probeTimeout: Duration = .seconds(2)
+        /// Paths of the probes on the server's base URL.
+        public var healthPath = "/healthz"
+        public var readyPath = "/readyz"
 
         public init() {}
     }

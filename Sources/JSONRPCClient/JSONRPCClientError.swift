@@ -3,7 +3,7 @@ import JSONRPC
 
 /// Why a call failed: transport, HTTP status, JSON-RPC error, decoding, or cancellation.
 public struct JSONRPCClientError: Error, Sendable, CustomStringConvertible {
-    public enum Kind: Sendable {
+    public enum Kind: Sendable, Equatable {
         /// libcurl failed: no HTTP response (connect, reset, timeout). `code` is the `CURLcode`.
         case transport(code: Int, message: String)
         /// The server answered with a non-success HTTP status.
@@ -31,7 +31,13 @@ public struct JSONRPCClientError: Error, Sendable, CustomStringConvertible {
     public var httpStatus: Int? { if case .httpStatus(let c, _) = kind { c } else { nil } }
     /// The curl code of a transport failure.
     public var curlCode: Int? { if case .transport(let c, _) = kind { c } else { nil } }
-    public var isTimeout: Bool { curlCode == 28 }
+    /// The deadline passed: curl's own timeout, or the server's -32001 (the call's `RPC-Timeout` ran out there).
+    public var isDeadlineExceeded: Bool { curlCode == 28 || rpcError?.code == -32001 }
+    /// Same as `isDeadlineExceeded`.
+    @available(*, deprecated, renamed: "isDeadlineExceeded")
+    public var isTimeout: Bool { isDeadlineExceeded }
+    /// The caller's task was cancelled.
+    public var isCancelled: Bool { kind == .cancelled }
 
     public var description: String {
         switch kind {

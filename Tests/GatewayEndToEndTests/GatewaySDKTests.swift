@@ -46,6 +46,62 @@ struct GatewaySDKTests {
         #expect(error?.attempts == 1)
     }
 
+    @Test func probes_tell_a_503_from_no_answer_within_their_own_timeout() async throws {
+        let gw = try GatewayProcess(["--shutdown-delay", "2s", "--drain-timeout", "1s", "--cancel-timeout", "1s", "--termination-grace", "6s"])
+        let c = client(gw) { $0.probeTimeout = .milliseconds(500) }
+        #expect(await c.readyStatus().isOK)
+        gw.signal(SIGTERM)
+        var ready = await c.readyStatus()
+        for _ in 0..<200 where ready.isOK {
+            try await Task.sleep(for: .milliseconds(5))
+            ready = await c.readyStatus()
+        }
+        guard case .status(503, let body) = ready else {
+            Issue.record("expected 503 while shutting down, got \(ready)")
+            return
+        }
+        #expect(body.contains("[-]shutdown failed"))
+        #expect(await c.healthStatus().isOK)
+        #expect(gw.waitForExit() == 0)
+        let refused = await c.healthStatus()
+        guard case .transport(7, _) = refused else {
+            Issue.record("expected connection refused, got \(refused)")
+            return
+        }
+    }
+
+    @Test func per_call_headers_no_params_calls_and_exact_timeouts_reach_the_server() async throws {
+        let gw = try GatewayProcess()
+        let c = client(gw)
+        // get_data takes no params: call(M.self) needs none.
+        #expect(try await c.call(GetData.self) == ["hello", 5])
+        // A header sent with this call only: RPC-Timeout duplicated would be refused with 400.
+        do {
+            _ = try await c.call("echo", params: [1], headers: [(name: "RPC-Timeout", value: "5")])
+            Issue.record("expected HTTP 400 for a second RPC-Timeout field")
+        } catch {
+            #expect(error.httpStatus == 400)
+        }
+        // A 100 ms deadline is reported as 100 ms, not truncated to 99.
+        do {
+            _ = try await c.call(Sleep.self, SleepParams(ms: 5000), timeout: .milliseconds(100))
+        } catch {
+            #expect(error.isDeadlineExceeded)
+            #expect(error.rpcError?.data?["timeoutMs"] == 100)
+        }
+    }
+
+    @Test func max_connections_is_a_cap() async throws {
+        let gw = try GatewayProcess()
+        let c = client(gw) { $0.maxConnections = 2; $0.maxConcurrentCalls = 64 }
+        try await withThrowingTaskGroup(of: Int.self) { group in
+            for _ in 0..<32 { group.addTask { try await c.call(Sleep.self, SleepParams(ms: 20)) } }
+            for try await r in group { #expect(r == 20) }
+        }
+        // The server saw at most two connections from this client (plus the test's own /metrics probes).
+        #expect(try metric(gw, "gateway_connections_accepted_total") <= 2 + 2)
+    }
+
     @Test func typed_untyped_and_notification_calls() async throws {
         let gw = try GatewayProcess()
         let c = client(gw)
@@ -107,7 +163,7 @@ struct GatewaySDKTests {
             _ = try await c.call(Sleep.self, SleepParams(ms: 5000), timeout: .milliseconds(200))
             Issue.record("expected a deadline error")
         } catch {
-            #expect(error.rpcError?.code == -32001 || error.isTimeout)
+            #expect(error.isDeadlineExceeded)
         }
         #expect(ContinuousClock.now - start < .seconds(2))
     }
