@@ -4,7 +4,7 @@ import PackageDescription
 
 let package = Package(
     name: "jsonrpc-gateway",
-    platforms: [.macOS(.v15)],
+    // Linux only: the server is built on epoll and eventfd (Sources/CGatewayLinux); no Apple platform is claimed.
     products: [
         .executable(name: "gateway", targets: ["gateway"]),
         .library(name: "HTTPServer", targets: ["HTTPServer"]),

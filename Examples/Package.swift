@@ -7,7 +7,7 @@ let gateway = String(Context.packageDirectory.split(separator: "/").dropLast().l
 
 let package = Package(
     name: "todo-example",
-    platforms: [.macOS(.v15)],
+    // Linux only, like the gateway it builds on.
     dependencies: [.package(path: "..")],
     targets: [
         // The method declarations, shared by the server and its clients.

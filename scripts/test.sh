@@ -4,6 +4,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
+# House style, with the repository's own .swift-format: any finding fails the run.
+swift format lint --strict -r Sources Tests Examples/Sources Package.swift
 swift build --build-tests
 swift test --skip-build
 BIN="$(swift build --show-bin-path)/gateway"

@@ -1,11 +1,12 @@
-// `gateway call`, `gateway health`, `gateway ready`: the SDK on the command line (no curl needed in an image).
-#if canImport(Glibc)
-import Glibc
-#endif
 import ArgumentParser
 import JSONRPC
 import JSONRPCClient
 import Synchronization
+
+// `gateway call`, `gateway health`, `gateway ready`: the SDK on the command line (no curl needed in an image).
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 func writeLine(_ fd: Int32, _ text: String) {
     let line = text + "\n"
@@ -17,7 +18,9 @@ struct CallCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "call",
         abstract: "Call a JSON-RPC method and print its result as JSON.",
-        discussion: "Exit status: 0 result printed on stdout; 1 JSON-RPC error (printed as JSON on stderr); 2 transport or HTTP failure.")
+        discussion:
+            "Exit status: 0 result printed on stdout; 1 JSON-RPC error (printed as JSON on stderr); 2 transport or HTTP failure."
+    )
 
     @Option(help: "The JSON-RPC endpoint.") var url = "http://127.0.0.1:8080/rpc"
     @Argument(help: "Method name.") var method: String
@@ -35,15 +38,19 @@ struct CallCommand: ParsableCommand {
             } catch {
                 throw ValidationError("PARAMS_JSON is not valid JSON: \(error)")
             }
-            guard p?.arrayValue != nil || p?.objectValue != nil else { throw ValidationError("PARAMS_JSON must be an array or an object") }
+            guard p?.arrayValue != nil || p?.objectValue != nil else {
+                throw ValidationError("PARAMS_JSON must be an array or an object")
+            }
         }
         var configuration = JSONRPCClient.Configuration()
         configuration.callTimeout = timeout.duration
         configuration.retry.maxAttempts = max(1, attempts)
         for h in headers {
             guard let colon = h.firstIndex(of: ":") else { throw ValidationError("--header \(h) is not NAME: VALUE") }
-            configuration.headers.append((
-                name: String(h[..<colon]), value: String(h[h.index(after: colon)...]).trimmingCharacters(in: " ")))
+            configuration.headers.append(
+                (
+                    name: String(h[..<colon]), value: String(h[h.index(after: colon)...]).trimmingCharacters(in: " ")
+                ))
         }
         let client = JSONRPCClient(url: url, configuration: configuration)
         let (method, notify, params) = (self.method, self.notify, p)
@@ -95,13 +102,15 @@ struct ProbeCommand {
 }
 
 struct HealthCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "health", abstract: "GET /healthz: exit 0 on 200, 1 otherwise.")
+    static let configuration = CommandConfiguration(
+        commandName: "health", abstract: "GET /healthz: exit 0 on 200, 1 otherwise.")
     @Option(help: "The gateway's base URL.") var url = "http://127.0.0.1:8080"
     func run() throws { try ProbeCommand.probe(url, ready: false) }
 }
 
 struct ReadyCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "ready", abstract: "GET /readyz: exit 0 on 200, 1 otherwise.")
+    static let configuration = CommandConfiguration(
+        commandName: "ready", abstract: "GET /readyz: exit 0 on 200, 1 otherwise.")
     @Option(help: "The gateway's base URL.") var url = "http://127.0.0.1:8080"
     func run() throws { try ProbeCommand.probe(url, ready: true) }
 }

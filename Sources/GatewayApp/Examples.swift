@@ -5,7 +5,9 @@ import JSONRPCServer
 
 /// A result JSON can carry: numbers that overflow a double are the params' fault (-32602), not ours.
 func finite(_ n: Number, _ what: String) throws(JSONRPCError) -> Number {
-    if case .double(let d) = n, !d.isFinite { throw .invalidParams("\(what) is out of range for a double-precision number") }
+    if case .double(let d) = n, !d.isFinite {
+        throw .invalidParams("\(what) is out of range for a double-precision number")
+    }
     return n
 }
 
@@ -20,7 +22,9 @@ public enum ExamplesService {
         t.register("notify_hello") { _, _ in .null }
         t.register("echo") { params, _ in params ?? .null }
         t.register(Sleep.self) { p, _ in
-            guard p.ms >= 0, p.ms <= 3_600_000 else { throw JSONRPCError.invalidParams("ms must be within 0...3600000") }
+            guard p.ms >= 0, p.ms <= 3_600_000 else {
+                throw JSONRPCError.invalidParams("ms must be within 0...3600000")
+            }
             try await Task.sleep(for: .milliseconds(p.ms))
             return p.ms
         }

@@ -86,11 +86,13 @@ public final class GatewayApplication: Service, Sendable {
             throw GatewayRunError(.configuration, error)
         }
         let gateway = try makeGateway()
-        guard state.withLock({ s -> Bool in
-            guard case .idle = s else { return false }
-            s = .running(gateway)
-            return true
-        }) else { throw GatewayRunError(.alreadyRun, nil) }
+        guard
+            state.withLock({ s -> Bool in
+                guard case .idle = s else { return false }
+                s = .running(gateway)
+                return true
+            })
+        else { throw GatewayRunError(.alreadyRun, nil) }
         var report: ShutdownReport? = nil
         defer { state.withLock { $0 = .stopped(gateway, report) } }
 
@@ -125,7 +127,8 @@ public final class GatewayApplication: Service, Sendable {
             } catch {
                 let name = service.namespace ?? String(describing: type(of: service))
                 logger.critical("service failed to start", metadata: ["service": "\(name)", "error": "\(error)"])
-                report = await stop(server, started, plan: ShutdownPlan(delay: .zero, drainTimeout: .zero, cancelTimeout: .seconds(1)))
+                report = await stop(
+                    server, started, plan: ShutdownPlan(delay: .zero, drainTimeout: .zero, cancelTimeout: .seconds(1)))
                 throw GatewayRunError(.serviceStart(name), error)
             }
         }
@@ -147,7 +150,9 @@ public final class GatewayApplication: Service, Sendable {
     }
 
     /// Runs the shutdown sequence (unless it already ran) and then the services' `stop()` hooks, newest first.
-    private func stop(_ server: HTTPServer, _ services: [any GatewayService], plan: ShutdownPlan) async -> ShutdownReport {
+    private func stop(_ server: HTTPServer, _ services: [any GatewayService], plan: ShutdownPlan) async
+        -> ShutdownReport
+    {
         server.triggerGracefulShutdown(plan)
         let report = await server.waitUntilStopped()
         for service in services.reversed() {
@@ -162,7 +167,8 @@ public final class GatewayApplication: Service, Sendable {
             }
             switch outcome {
             case .none: logger.error("service stop timed out", metadata: ["service": "\(name)"])
-            case .some(.some(let error)): logger.error("service failed to stop", metadata: ["service": "\(name)", "error": "\(error)"])
+            case .some(.some(let error)):
+                logger.error("service failed to stop", metadata: ["service": "\(name)", "error": "\(error)"])
             case .some(.none): break
             }
         }
@@ -179,11 +185,13 @@ public final class GatewayApplication: Service, Sendable {
         let rpc = JSONRPCServer(
             methods: table, interceptors: setup.rpcInterceptors, configuration: configuration.rpc, logger: logger)
         let started = servicesStarted
-        let checks = [ReadinessCheck(name: "services") { started.value.load(ordering: .acquiring) ? nil : "starting" }]
+        let checks =
+            [ReadinessCheck(name: "services") { started.value.load(ordering: .acquiring) ? nil : "starting" }]
             + setup.readinessChecks + setup.services.flatMap(\.readinessChecks)
         do {
             return try Gateway(
-                http: configuration.http, rpc: rpc, rpcPath: configuration.rpcPath, callTimeout: configuration.callTimeout,
+                http: configuration.http, rpc: rpc, rpcPath: configuration.rpcPath,
+                callTimeout: configuration.callTimeout,
                 readinessChecks: checks, httpInterceptors: setup.httpInterceptors, routes: setup.routes, logger: logger)
         } catch {
             throw GatewayRunError(.bind, error)

@@ -1,8 +1,9 @@
+import ArgumentParser
+
 // The `gateway` command line: `serve` (default).
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
-import ArgumentParser
 
 /// `gateway`: the JSON-RPC 2.0 gateway.
 public struct GatewayCommand: ParsableCommand {

@@ -46,7 +46,8 @@ public struct GatewayConfiguration: Sendable {
         }
         guard rpc.maxDepth >= 2, rpc.maxDepth <= JSONRPCServer.maxDepthLimit else {
             throw GatewayConfigurationError(
-                "--max-json-depth must be within 2...\(JSONRPCServer.maxDepthLimit) (deeper nesting could overflow a thread stack)")
+                "--max-json-depth must be within 2...\(JSONRPCServer.maxDepthLimit) (deeper nesting could overflow a thread stack)"
+            )
         }
         guard rpcPath.hasPrefix("/"), !["/healthz", "/livez", "/readyz", "/metrics"].contains(rpcPath) else {
             throw GatewayConfigurationError("--rpc-path must start with / and not be a probe path")

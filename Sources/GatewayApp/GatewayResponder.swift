@@ -35,7 +35,9 @@ struct GatewayResponder: HTTPResponder {
             return readinessReply(check: nil, query: head.query)
         default:
             if path.hasPrefix("/readyz/") {
-                guard head.method == "GET" || head.method == "HEAD" else { return .response(methodNotAllowed("GET, HEAD")) }
+                guard head.method == "GET" || head.method == "HEAD" else {
+                    return .response(methodNotAllowed("GET, HEAD"))
+                }
                 return readinessReply(check: String(path.dropFirst("/readyz/".count)), query: head.query)
             }
             return .response(.text(.notFound, "no such endpoint: \(path)\n"))
@@ -54,23 +56,28 @@ struct GatewayResponder: HTTPResponder {
             guard head.method == "POST" else { return .response(methodNotAllowed("POST")) }
             return rpcReply(request, server: server)
         }
-        guard let route = routes[head.path] else { return .response(.text(.notFound, "no such endpoint: \(head.path)\n")) }
+        guard let route = routes[head.path] else {
+            return .response(.text(.notFound, "no such endpoint: \(head.path)\n"))
+        }
         guard route.methods.contains(head.method) else {
             return .response(methodNotAllowed(route.methods.sorted().joined(separator: ", ")))
         }
         let handler = route.handler
         let failed = HTTPResponse.text(.internalServerError, "route failed\n")
-        return .async(HTTPAsyncReply(
-            deadline: MonotonicClock.now() &+ callTimeout.nanoseconds,
-            work: { (try? await handler(request)) ?? failed },
-            onDeadline: { .text(.serviceUnavailable, "route did not answer in time\n") },
-            onShutdown: { .text(.serviceUnavailable, "server shutting down\n") }))
+        return .async(
+            HTTPAsyncReply(
+                deadline: MonotonicClock.now() &+ callTimeout.nanoseconds,
+                work: { (try? await handler(request)) ?? failed },
+                onDeadline: { .text(.serviceUnavailable, "route did not answer in time\n") },
+                onShutdown: { .text(.serviceUnavailable, "server shutting down\n") }))
     }
 
     /// Probes answer whatever the load (ARCHITECTURE §2: never counted, never refused); JSON-RPC gets its -32003 body.
     func overloaded(_ head: RequestHead, reason: HTTPOverload) -> HTTPResponse? {
         let path = head.path
-        if path == "/healthz" || path == "/livez" || path == "/readyz" || path == "/metrics" || path.hasPrefix("/readyz/") {
+        if path == "/healthz" || path == "/livez" || path == "/readyz" || path == "/metrics"
+            || path.hasPrefix("/readyz/")
+        {
             return nil
         }
         guard path == rpcPath else { return .overloaded(reason) }
@@ -83,7 +90,8 @@ struct GatewayResponder: HTTPResponder {
         if body == nil { RPCResponseWriter.failure(.serverBusy(retryAfterMs: retryAfterMs), idText: nil, into: &b) }
         let seconds = max(1, (retryAfterMs + 999) / 1000)
         return HTTPResponse(
-            status: .serviceUnavailable, fields: ["Content-Type": "application/json", "Retry-After": "\(seconds)"], body: b)
+            status: .serviceUnavailable, fields: ["Content-Type": "application/json", "Retry-After": "\(seconds)"],
+            body: b)
     }
 
     /// Prometheus text exposition of the server's counters.
@@ -150,7 +158,8 @@ struct GatewayResponder: HTTPResponder {
             gateway_shutting_down \(s.isShuttingDown ? 1 : 0)
 
             """
-        return HTTPResponse(status: .ok, fields: ["Content-Type": "text/plain; version=0.0.4; charset=utf-8"], body: Array(text.utf8))
+        return HTTPResponse(
+            status: .ok, fields: ["Content-Type": "text/plain; version=0.0.4; charset=utf-8"], body: Array(text.utf8))
     }
 
     /// Synchronous checks answer on the loop; asynchronous ones run as async work, bounded by their timeouts.
@@ -159,10 +168,11 @@ struct GatewayResponder: HTTPResponder {
         let readiness = self.readiness
         let q = query.map(String.init)
         let unavailable = HTTPResponse.text(.serviceUnavailable, "readiness checks did not answer in time\n")
-        return .async(HTTPAsyncReply(
-            deadline: MonotonicClock.now() &+ 10_000_000_000,
-            work: { await readiness.respond(check: check, query: q.map { Substring($0) }) },
-            onDeadline: { unavailable }, onShutdown: { unavailable }))
+        return .async(
+            HTTPAsyncReply(
+                deadline: MonotonicClock.now() &+ 10_000_000_000,
+                work: { await readiness.respond(check: check, query: q.map { Substring($0) }) },
+                onDeadline: { unavailable }, onShutdown: { unavailable }))
     }
 
     private func methodNotAllowed(_ allow: String) -> HTTPResponse {
@@ -196,7 +206,8 @@ struct GatewayResponder: HTTPResponder {
     private func rpcReply(_ request: HTTPRequest, server: HTTPServerState) -> HTTPReply {
         let head = request.head
         guard GatewayResponder.isJSON(head.fields["content-type"]) else {
-            return .response(.text(.unsupportedMediaType, "Content-Type must be application/json or application/json-rpc\n"))
+            return .response(
+                .text(.unsupportedMediaType, "Content-Type must be application/json or application/json-rpc\n"))
         }
         if rpc.isFull {
             return .response(GatewayResponder.busy(retryAfterMs: 1000))
@@ -207,8 +218,9 @@ struct GatewayResponder: HTTPResponder {
         case .absent:
             break
         case .invalid:
-            return .response(.text(
-                .badRequest, "RPC-Timeout must be one field of whole milliseconds, digits only (0...86400000)\n"))
+            return .response(
+                .text(
+                    .badRequest, "RPC-Timeout must be one field of whole milliseconds, digits only (0...86400000)\n"))
         case .milliseconds(let ms):
             if .milliseconds(ms) < timeout {
                 timeout = .milliseconds(ms)
@@ -222,22 +234,24 @@ struct GatewayResponder: HTTPResponder {
             return ContinuousClock.now + .nanoseconds(end > now ? Int64(end - now) : 0)
         }
         let call = RPCCall(
-            deadline: ContinuousClock.now + timeout, timeoutMs: timeoutMs ?? Int(timeout.nanoseconds / 1_000_000), limit: limit)
+            deadline: ContinuousClock.now + timeout, timeoutMs: timeoutMs ?? Int(timeout.nanoseconds / 1_000_000),
+            limit: limit)
         let rpc = self.rpc
         let body = request.body
         let headers = head.fields.map { (name: $0.name, value: $0.value) }
-        return .async(HTTPAsyncReply(
-            deadline: MonotonicClock.now() &+ timeout.nanoseconds,
-            work: { GatewayResponder.response(await rpc.reply(to: body, call: call, headers: headers)) },
-            onDeadline: { GatewayResponder.response(call.timeoutResponse()) },
-            onShutdown: { GatewayResponder.response(call.shutdownResponse()) },
-            onCancel: { reason in
-                switch reason {
-                case .deadline: call.cancel(because: .deadline)
-                case .clientClosed: call.cancel(because: .clientClosed)
-                case .shutdown: call.cancel(because: .shutdown)
-                }
-            }))
+        return .async(
+            HTTPAsyncReply(
+                deadline: MonotonicClock.now() &+ timeout.nanoseconds,
+                work: { GatewayResponder.response(await rpc.reply(to: body, call: call, headers: headers)) },
+                onDeadline: { GatewayResponder.response(call.timeoutResponse()) },
+                onShutdown: { GatewayResponder.response(call.shutdownResponse()) },
+                onCancel: { reason in
+                    switch reason {
+                    case .deadline: call.cancel(because: .deadline)
+                    case .clientClosed: call.cancel(because: .clientClosed)
+                    case .shutdown: call.cancel(because: .shutdown)
+                    }
+                }))
     }
 
     enum RPCTimeoutField: Equatable {
@@ -257,7 +271,7 @@ struct GatewayResponder: HTTPResponder {
         guard let text = found else { return .absent }
         let digits = text.utf8
         guard !digits.isEmpty, digits.count <= 8, digits.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }),
-              let ms = Int(text), ms <= 86_400_000
+            let ms = Int(text), ms <= 86_400_000
         else { return .invalid }
         return .milliseconds(ms)
     }

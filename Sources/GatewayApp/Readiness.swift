@@ -65,22 +65,25 @@ final class Readiness: Sendable {
     init(state: HTTPServerState, loops: [EventLoop], extra: [ReadinessCheck] = []) {
         self.state = state
         self.loops = loops
-        checks = [
-            ReadinessCheck(name: "listening") {
-                switch state.phase {
-                case .starting: "not listening yet"
-                case .serving, .delaying: nil
-                default: "listener closed"
-                }
-            },
-            ReadinessCheck(name: "shutdown") { state.isShuttingDown ? "shutting down" : nil },
-        ] + extra
+        checks =
+            [
+                ReadinessCheck(name: "listening") {
+                    switch state.phase {
+                    case .starting: "not listening yet"
+                    case .serving, .delaying: nil
+                    default: "listener closed"
+                    }
+                },
+                ReadinessCheck(name: "shutdown") { state.isShuttingDown ? "shutting down" : nil },
+            ] + extra
     }
 
     /// 200 while every event loop turns; a loop stuck for 5 s makes the process unhealthy (restart it).
     func liveness() -> HTTPResponse {
         for loop in loops where loop.nanosecondsSinceLastTurn > 5_000_000_000 {
-            return .text(.serviceUnavailable, "event loop \(loop.index) has not turned for \(loop.nanosecondsSinceLastTurn / 1_000_000) ms\n")
+            return .text(
+                .serviceUnavailable,
+                "event loop \(loop.index) has not turned for \(loop.nanosecondsSinceLastTurn / 1_000_000) ms\n")
         }
         return .text(.ok, "ok")
     }

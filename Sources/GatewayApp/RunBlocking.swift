@@ -1,8 +1,9 @@
+import Synchronization
+
 // Async work from the synchronous commands: the calling thread (main, never a pool thread) blocks on a semaphore.
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
-import Synchronization
 
 /// Runs async work from a synchronous command; the calling thread (not in the cooperative pool) blocks.
 func runBlocking<T: Sendable>(_ body: @escaping @Sendable () async -> T) -> T {

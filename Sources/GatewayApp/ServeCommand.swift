@@ -1,15 +1,16 @@
-// `gateway serve`: every flag of the gateway, reusable by programs that serve their own services, and the
-// command that runs a `GatewayApplication` until SIGTERM/SIGINT (ARCHITECTURE §4, docs/ARCHITECTURE.md).
-#if canImport(Glibc)
-import Glibc
-#endif
 import ArgumentParser
+import GatewayPosix
 import HTTP1
 import HTTPServer
 import JSONRPCServer
-import GatewayPosix
 import Logging
 import Synchronization
+
+// `gateway serve`: every flag of the gateway, reusable by programs that serve their own services, and the
+// command that runs a `GatewayApplication` until SIGTERM/SIGINT (ARCHITECTURE §4, docs/ARCHITECTURE.md).
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// Every setting of `gateway serve` as command-line options; each may also come from `GATEWAY_<OPTION>`.
 public struct ServeOptions: ParsableArguments {
@@ -32,24 +33,38 @@ public struct ServeOptions: ParsableArguments {
     @Option(help: "Largest request body in bytes (else 413).") public var maxBody = 5 * 1024 * 1024
     @Option(help: "Time to receive a request head.") public var headerTimeout = DurationArgument(.seconds(10))
     @Option(help: "Time to receive a request body.") public var bodyTimeout = DurationArgument(.seconds(10))
-    @Option(help: "Idle keep-alive connections close after this.") public var idleTimeout = DurationArgument(.seconds(60))
-    @Option(help: "Most open connections; past it probes still answer, the rest get 503 (0: the descriptor limit less a reserve).")
+    @Option(help: "Idle keep-alive connections close after this.") public var idleTimeout = DurationArgument(
+        .seconds(60))
+    @Option(
+        help:
+            "Most open connections; past it probes still answer, the rest get 503 (0: the descriptor limit less a reserve)."
+    )
     public var maxConnections = 0
-    @Option(help: "Connections accepted past the cap to answer probes and 503s (0: 1/16 of the descriptor limit, 16...1024).")
+    @Option(
+        help:
+            "Connections accepted past the cap to answer probes and 503s (0: 1/16 of the descriptor limit, 16...1024).")
     public var connectionReserve = 0
-    @Option(help: "Bytes of requests and responses held at once; bodies past it get 503 before being read (0: half the cgroup memory limit, else 1 GiB). Suffixes K, M, G allowed.")
+    @Option(
+        help:
+            "Bytes of requests and responses held at once; bodies past it get 503 before being read (0: half the cgroup memory limit, else 1 GiB). Suffixes K, M, G allowed."
+    )
     public var memoryBudget = ByteCountArgument(0)
-    @Option(help: "Most calls in flight, each batch entry counted (more get 503 + Retry-After, -32003).") public var maxInFlight = 1024
+    @Option(help: "Most calls in flight, each batch entry counted (more get 503 + Retry-After, -32003).") public
+        var maxInFlight = 1024
     @Option(help: "Most requests in one batch (never more than --max-in-flight).") public var batchLimit = 1000
     @Option(help: "Entries of one batch that run at once.") public var batchConcurrency = 32
     @Option(help: "Deepest JSON nesting accepted, envelope and params (at most \(JSONRPCServer.maxDepthLimit)).")
     public var maxJsonDepth = 128
     @Option(help: "Threads for blocking work (RPCContext.blocking).") public var blockingThreads = 8
     @Option(help: "Blocking jobs that may wait for a thread (more get -32003).") public var blockingQueue = 256
-    @Option(help: "Default per-call timeout (RPC-Timeout may shorten it).") public var callTimeout = DurationArgument(.seconds(30))
-    @Option(help: "After SIGTERM, keep serving this long with readiness failed.") public var shutdownDelay = DurationArgument(.zero)
-    @Option(help: "Time for in-flight calls to finish once the listener is closed.") public var drainTimeout = DurationArgument(.seconds(20))
-    @Option(help: "Time for cancelled calls to answer after the drain.") public var cancelTimeout = DurationArgument(.seconds(5))
+    @Option(help: "Default per-call timeout (RPC-Timeout may shorten it).") public var callTimeout = DurationArgument(
+        .seconds(30))
+    @Option(help: "After SIGTERM, keep serving this long with readiness failed.") public var shutdownDelay =
+        DurationArgument(.zero)
+    @Option(help: "Time for in-flight calls to finish once the listener is closed.") public var drainTimeout =
+        DurationArgument(.seconds(20))
+    @Option(help: "Time for cancelled calls to answer after the drain.") public var cancelTimeout = DurationArgument(
+        .seconds(5))
     @Option(help: "The pod's terminationGracePeriodSeconds: delay + drain + cancel must fit inside it.")
     public var terminationGrace = DurationArgument(.seconds(30))
     @Option(help: "Time for the services' stop hooks after the cancel step (at most half the margin).")
@@ -72,7 +87,9 @@ public struct ServeOptions: ParsableArguments {
         ] where v < lo {
             throw ValidationError("\(name) must be at least \(lo)")
         }
-        guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("--log-level \(logLevel) is not a level") }
+        guard Logger.Level(rawValue: logLevel) != nil else {
+            throw ValidationError("--log-level \(logLevel) is not a level")
+        }
         do {
             try configuration.validate()
         } catch {

@@ -66,7 +66,8 @@ public struct SubtractParams: Codable, Sendable {
     public init(from decoder: any Decoder) throws {
         if var c = try? decoder.unkeyedContainer() {
             guard c.count == 2 else {
-                throw DecodingError.dataCorrupted(.init(codingPath: [], debugDescription: "expected [minuend, subtrahend]"))
+                throw DecodingError.dataCorrupted(
+                    .init(codingPath: [], debugDescription: "expected [minuend, subtrahend]"))
             }
             minuend = try c.decode(Number.self)
             subtrahend = try c.decode(Number.self)

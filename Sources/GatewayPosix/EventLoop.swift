@@ -1,10 +1,11 @@
+private import CGatewayLinux
+import Synchronization
+
 // An event loop: one thread, one epoll selector, one queue of jobs. Each connection is owned by one loop,
 // so its state is touched by that thread only and needs no lock.
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
-import Synchronization
-private import CGatewayLinux
 
 /// Something registered with a loop's selector; called on the loop thread when its descriptor is ready.
 public protocol SelectorHandler: AnyObject {
@@ -199,7 +200,10 @@ public final class EventLoop: @unchecked Sendable {
             let (jobs, closures) = remote.withLock { r -> ([UnownedJob], [@Sendable () -> Void]) in
                 r.woken = false
                 if r.jobs.isEmpty && r.closures.isEmpty { return ([], []) }
-                defer { r.jobs.removeAll(keepingCapacity: true); r.closures.removeAll(keepingCapacity: true) }
+                defer {
+                    r.jobs.removeAll(keepingCapacity: true)
+                    r.closures.removeAll(keepingCapacity: true)
+                }
                 return (r.jobs, r.closures)
             }
             for c in closures { c() }
@@ -211,7 +215,10 @@ public final class EventLoop: @unchecked Sendable {
             var local: [UnownedJob] = []
             swap(&local, &localJobs)
             for j in local { j.runSynchronously(on: executor.asUnownedTaskExecutor()) }
-            if localJobs.isEmpty { localJobs = local; localJobs.removeAll(keepingCapacity: true) }
+            if localJobs.isEmpty {
+                localJobs = local
+                localJobs.removeAll(keepingCapacity: true)
+            }
         }
     }
 
@@ -222,7 +229,10 @@ public final class EventLoop: @unchecked Sendable {
             r.closed = true
             deregister(fd: wakeFD)
             Posix.close(wakeFD)
-            defer { r.jobs = []; r.closures = [] }
+            defer {
+                r.jobs = []
+                r.closures = []
+            }
             return r.jobs
         }
         for job in leftover + localJobs { globalConcurrentExecutor.enqueue(ExecutorJob(job)) }

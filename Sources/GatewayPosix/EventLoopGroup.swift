@@ -1,9 +1,10 @@
+private import CGatewayLinux
+import Synchronization
+
 // A fixed set of event-loop threads.
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
-import Synchronization
-private import CGatewayLinux
 
 /// Starts `count` event-loop threads and stops them together.
 public final class EventLoopGroup: Sendable {
@@ -24,13 +25,19 @@ public final class EventLoopGroup: Sendable {
     /// Starts the threads; `configure` runs first on each loop's own thread.
     public func start(configure: @escaping @Sendable (EventLoop) -> Void = { _ in }) {
         for loop in loops {
-            let box = Unmanaged.passRetained(ThreadStart { configure(loop); loop.run() })
+            let box = Unmanaged.passRetained(
+                ThreadStart {
+                    configure(loop)
+                    loop.run()
+                })
             var tid = pthread_t()
-            let rc = pthread_create(&tid, nil, { arg in
-                let start = Unmanaged<ThreadStart>.fromOpaque(arg!).takeRetainedValue()
-                start.body()
-                return nil
-            }, box.toOpaque())
+            let rc = pthread_create(
+                &tid, nil,
+                { arg in
+                    let start = Unmanaged<ThreadStart>.fromOpaque(arg!).takeRetainedValue()
+                    start.body()
+                    return nil
+                }, box.toOpaque())
             precondition(rc == 0, "pthread_create failed: \(rc)")
             threads.withLock { $0.append(tid) }
         }
@@ -40,7 +47,10 @@ public final class EventLoopGroup: Sendable {
     /// for a group whose threads never started (the server failed to bind).
     public func shutdown() {
         for loop in loops { loop.stop() }
-        let ts = threads.withLock { t -> [pthread_t] in defer { t = [] }; return t }
+        let ts = threads.withLock { t -> [pthread_t] in
+            defer { t = [] }
+            return t
+        }
         for t in ts { pthread_join(t, nil) }
         if !closed.exchange(true, ordering: .relaxed) {
             for loop in loops { loop.close() }
@@ -53,7 +63,10 @@ public final class EventLoopGroup: Sendable {
     @discardableResult
     public func shutdown(timeout: Duration) -> Int {
         for loop in loops { loop.stop() }
-        let ts = threads.withLock { t -> [pthread_t] in defer { t = [] }; return t }
+        let ts = threads.withLock { t -> [pthread_t] in
+            defer { t = [] }
+            return t
+        }
         let end = MonotonicClock.now() &+ timeout.nanosecondsClamped
         var stuck = 0
         for t in ts {

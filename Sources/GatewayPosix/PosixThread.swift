@@ -1,6 +1,6 @@
 // Detached POSIX threads for work that must not run on the cooperative pool (it blocks).
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Starts detached threads.
@@ -13,10 +13,12 @@ public enum PosixThread {
         }
         let box = Unmanaged.passRetained(Box(body)).toOpaque()
         var tid = pthread_t()
-        let rc = pthread_create(&tid, nil, { arg in
-            Unmanaged<Box>.fromOpaque(arg!).takeRetainedValue().body()
-            return nil
-        }, box)
+        let rc = pthread_create(
+            &tid, nil,
+            { arg in
+                Unmanaged<Box>.fromOpaque(arg!).takeRetainedValue().body()
+                return nil
+            }, box)
         precondition(rc == 0, "pthread_create failed: \(rc)")
         pthread_detach(tid)
     }

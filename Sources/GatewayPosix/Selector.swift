@@ -1,8 +1,9 @@
+private import CGatewayLinux
+
 // The epoll selector: one small type over one epoll descriptor.
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
-private import CGatewayLinux
 
 /// Readiness interest for a registered descriptor.
 public struct SelectorEvents: OptionSet, Sendable {
@@ -47,11 +48,15 @@ final class Selector {
     }
 
     func register(fd: Int32, interest: SelectorEvents, token: UInt64) throws(SyscallError) {
-        _ = try syscall("epoll_ctl(ADD)", blocking: true) { cgw_epoll_ctl(epfd, cgw_EPOLL_CTL_ADD, fd, interest.rawValue, token) }
+        _ = try syscall("epoll_ctl(ADD)", blocking: true) {
+            cgw_epoll_ctl(epfd, cgw_EPOLL_CTL_ADD, fd, interest.rawValue, token)
+        }
     }
 
     func reregister(fd: Int32, interest: SelectorEvents, token: UInt64) throws(SyscallError) {
-        _ = try syscall("epoll_ctl(MOD)", blocking: true) { cgw_epoll_ctl(epfd, cgw_EPOLL_CTL_MOD, fd, interest.rawValue, token) }
+        _ = try syscall("epoll_ctl(MOD)", blocking: true) {
+            cgw_epoll_ctl(epfd, cgw_EPOLL_CTL_MOD, fd, interest.rawValue, token)
+        }
     }
 
     func deregister(fd: Int32) {

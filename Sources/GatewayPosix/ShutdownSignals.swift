@@ -1,10 +1,11 @@
+private import CGatewayLinux
+import Synchronization
+
 // SIGTERM and SIGINT delivered as events on a thread of their own, for the binary and for embedding programs
 // alike: a signal handler writes to a pipe, so it does not matter which thread the kernel picks.
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
-import Synchronization
-private import CGatewayLinux
 
 /// Routes the shutdown signals to callbacks.
 public enum ShutdownSignals {

@@ -1,9 +1,10 @@
+private import CGatewayLinux
+
 // The one syscall funnel: every call that can fail goes through here, errno is captured at once,
 // EINTR is retried and EAGAIN comes back as a value.
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
-private import CGatewayLinux
 
 /// The outcome of a non-blocking call that either made progress or would block.
 public enum IOResult<T> {
@@ -41,7 +42,9 @@ func syscall<T: FixedWidthInteger>(
 /// Low-level calls on raw descriptors, for the owners in this module and in `HTTPServer`.
 public enum Posix {
     /// Reads into `buffer`; `.processed(0)` is end of stream.
-    public static func read(_ fd: Int32, into buffer: UnsafeMutableRawBufferPointer) throws(SyscallError) -> IOResult<Int> {
+    public static func read(_ fd: Int32, into buffer: UnsafeMutableRawBufferPointer) throws(SyscallError) -> IOResult<
+        Int
+    > {
         try syscall("read") { Glibc.read(fd, buffer.baseAddress, buffer.count) }
     }
 

@@ -61,7 +61,8 @@ extension StringProtocol {
     /// Compares ASCII letters without case; other bytes exactly.
     @inlinable
     public func asciiCaseInsensitiveEquals(_ other: some StringProtocol) -> Bool {
-        var a = utf8.makeIterator(), b = other.utf8.makeIterator()
+        var a = utf8.makeIterator()
+        var b = other.utf8.makeIterator()
         while true {
             switch (a.next(), b.next()) {
             case (nil, nil): return true

@@ -2,10 +2,10 @@
 
 /// The HTTP version of a request: only 1.0 and 1.1 are served.
 public enum HTTPVersion: Sendable, Equatable {
-    case http1_0
-    case http1_1
+    case http10
+    case http11
 
-    public var text: String { self == .http1_0 ? "HTTP/1.0" : "HTTP/1.1" }
+    public var text: String { self == .http10 ? "HTTP/1.0" : "HTTP/1.1" }
 }
 
 /// How the body of a request is framed.

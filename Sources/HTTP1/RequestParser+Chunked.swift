@@ -5,7 +5,9 @@ extension RequestParser {
     mutating func parseChunkSizeLine() throws(HTTPParseError) -> Int? {
         guard let lf = buffer[start...].firstIndex(of: Ascii.lf) else {
             if bufferedByteCount > limits.maxChunkLineBytes { throw .bad("chunk-size line too long") }
-            for b in buffer[start...] where b != Ascii.cr && !isChunkLineByte(b) { throw .bad("invalid byte in chunk-size line") }
+            for b in buffer[start...] where b != Ascii.cr && !isChunkLineByte(b) {
+                throw .bad("invalid byte in chunk-size line")
+            }
             return nil
         }
         if lf == start || buffer[lf - 1] != Ascii.cr { throw .bad("bare LF after chunk size") }
@@ -35,13 +37,17 @@ extension RequestParser {
         if lf == start || buffer[lf - 1] != Ascii.cr { throw .bad("bare LF in trailer section") }
         let line = buffer[start..<lf - 1]
         trailerBytes += line.count + 2
-        if trailerBytes > limits.maxHeaderBytes { throw HTTPParseError(.headerFieldsTooLarge, "trailer section too large") }
+        if trailerBytes > limits.maxHeaderBytes {
+            throw HTTPParseError(.headerFieldsTooLarge, "trailer section too large")
+        }
         start = lf + 1
         if line.isEmpty { return true }
         if line.contains(Ascii.cr) { throw .bad("bare CR in trailer section") }
         let (name, value) = try Self.parseFieldLine(line)
         trailerFields.append(name: name, value: value)
-        if trailerFields.count > limits.maxHeaderCount { throw HTTPParseError(.headerFieldsTooLarge, "too many trailer fields") }
+        if trailerFields.count > limits.maxHeaderCount {
+            throw HTTPParseError(.headerFieldsTooLarge, "too many trailer fields")
+        }
         return false
     }
 
@@ -69,10 +75,15 @@ extension RequestParser {
                 var closed = false
                 while i < ext.endIndex {
                     let b = ext[i]
-                    if b == UInt8(ascii: "\"") { closed = true; i += 1; break }
+                    if b == UInt8(ascii: "\"") {
+                        closed = true
+                        i += 1
+                        break
+                    }
                     if b == UInt8(ascii: "\\") {
                         // quoted-pair: HTAB / SP / VCHAR / obs-text
-                        guard i + 1 < ext.endIndex, ext[i + 1] == Ascii.htab || ext[i + 1] >= 0x20 && ext[i + 1] != 0x7F else {
+                        guard i + 1 < ext.endIndex, ext[i + 1] == Ascii.htab || ext[i + 1] >= 0x20 && ext[i + 1] != 0x7F
+                        else {
                             throw .bad("invalid quoted-pair in a chunk extension")
                         }
                         i += 2

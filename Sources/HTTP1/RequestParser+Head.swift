@@ -1,7 +1,9 @@
 // The request line and header section (RFC 9112 §2–3, §5–6), with every smuggling shape refused.
 
 extension RequestParser {
-    static let knownMethods: Set<String> = ["GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH"]
+    static let knownMethods: Set<String> = [
+        "GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH",
+    ]
 
     /// Scans for the blank line ending the head; returns the index just past it, or nil for more bytes.
     ///
@@ -29,7 +31,8 @@ extension RequestParser {
                 if i == start || buffer[i - 1] != Ascii.cr { throw .bad("bare LF in the request head") }
                 if !firstLineEnded {
                     if i - 1 - start > limits.maxRequestLineBytes {
-                        throw HTTPParseError(.uriTooLong, "request line longer than \(limits.maxRequestLineBytes) bytes")
+                        throw HTTPParseError(
+                            .uriTooLong, "request line longer than \(limits.maxRequestLineBytes) bytes")
                     }
                     firstLineEnded = true
                     lineStart = i + 1
@@ -40,7 +43,8 @@ extension RequestParser {
                     lineStart = i + 1
                 }
                 if i + 1 - start > limits.maxHeaderBytes {
-                    throw HTTPParseError(.headerFieldsTooLarge, "header section larger than \(limits.maxHeaderBytes) bytes")
+                    throw HTTPParseError(
+                        .headerFieldsTooLarge, "header section larger than \(limits.maxHeaderBytes) bytes")
                 }
             } else {
                 if i > start && buffer[i - 1] == Ascii.cr { throw .bad("bare CR in the request head") }
@@ -96,8 +100,12 @@ extension RequestParser {
             let sp2 = line[(sp1 + 1)...].firstIndex(of: Ascii.sp),
             !line[(sp2 + 1)...].contains(Ascii.sp)
         else { throw .bad("request line is not 'method SP target SP version'") }
-        let m = line[line.startIndex..<sp1], t = line[(sp1 + 1)..<sp2], v = line[(sp2 + 1)...]
-        guard !m.isEmpty, !t.isEmpty, !v.isEmpty else { throw .bad("request line is not 'method SP target SP version'") }
+        let m = line[line.startIndex..<sp1]
+        let t = line[(sp1 + 1)..<sp2]
+        let v = line[(sp2 + 1)...]
+        guard !m.isEmpty, !t.isEmpty, !v.isEmpty else {
+            throw .bad("request line is not 'method SP target SP version'")
+        }
         for b in m where !Ascii.isTchar(b) { throw .bad("invalid method") }
         for b in t where b <= 0x20 || b >= 0x7F { throw .bad("invalid byte in the request target") }
         let version = try Self.parseVersion(v)
@@ -115,7 +123,7 @@ extension RequestParser {
             throw HTTPParseError(.versionNotSupported, "HTTP/\(v[a + 5] - 0x30).\(v[a + 7] - 0x30) is not supported")
         }
         // RFC 9110 §6.2: a higher minor version is answered as the highest we support.
-        return v[a + 7] == UInt8(ascii: "0") ? .http1_0 : .http1_1
+        return v[a + 7] == UInt8(ascii: "0") ? .http10 : .http11
     }
 
     /// `field-name ":" OWS field-value OWS` (RFC 9112 §5); obs-fold and whitespace before the colon refused.
@@ -147,8 +155,11 @@ extension RequestParser {
         try validateTarget(target, method: method)
 
         // One pass over the fields picks out the few that decide framing and connection handling.
-        var hosts: [String] = [], clValues: [String] = [], teValues: [String] = []
-        var hasConnection = false, hasExpect = false
+        var hosts: [String] = []
+        var clValues: [String] = []
+        var teValues: [String] = []
+        var hasConnection = false
+        var hasExpect = false
         for f in fields {
             switch f.name.utf8.count {
             case 4 where f.name.asciiCaseInsensitiveEquals("host"): hosts.append(f.value)
@@ -160,13 +171,13 @@ extension RequestParser {
             }
         }
         if hosts.count > 1 { throw .bad("more than one Host field") }
-        if version == .http1_1 && hosts.isEmpty { throw .bad("HTTP/1.1 request without Host") }
+        if version == .http11 && hosts.isEmpty { throw .bad("HTTP/1.1 request without Host") }
         if let host = hosts.first, !isValidHost(host) { throw .bad("invalid Host") }
 
         var framing = BodyFraming.none
         if !teValues.isEmpty {
             if !clValues.isEmpty { throw .bad("both Content-Length and Transfer-Encoding") }
-            if version == .http1_0 { throw .bad("Transfer-Encoding in an HTTP/1.0 request") }
+            if version == .http10 { throw .bad("Transfer-Encoding in an HTTP/1.0 request") }
             var codings: [String] = []
             for v in teValues {
                 for part in v.split(separator: ",", omittingEmptySubsequences: false) {
@@ -178,7 +189,9 @@ extension RequestParser {
             let chunkedCount = codings.filter { $0 == "chunked" }.count
             if chunkedCount > 1 { throw .bad("chunked applied more than once") }
             if codings.contains(where: { $0 != "chunked" }) {
-                if chunkedCount == 1 && codings.last != "chunked" { throw .bad("chunked is not the final transfer coding") }
+                if chunkedCount == 1 && codings.last != "chunked" {
+                    throw .bad("chunked is not the final transfer coding")
+                }
                 throw HTTPParseError(.notImplemented, "unsupported transfer coding")
             }
             framing = .chunked
@@ -189,7 +202,9 @@ extension RequestParser {
             let digits = v.utf8.drop(while: { $0 == 0x30 })
             if digits.count > 15 { throw HTTPParseError(.contentTooLarge, "body exceeds \(limits.maxBodyBytes) bytes") }
             let n = digits.reduce(0) { $0 * 10 + Int($1 - 0x30) }
-            if n > limits.maxBodyBytes { throw HTTPParseError(.contentTooLarge, "body of \(n) bytes exceeds \(limits.maxBodyBytes)") }
+            if n > limits.maxBodyBytes {
+                throw HTTPParseError(.contentTooLarge, "body of \(n) bytes exceeds \(limits.maxBodyBytes)")
+            }
             if n > 0 { framing = .length(n) }
         }
 
@@ -198,17 +213,21 @@ extension RequestParser {
         if connection.contains("close") {
             keepAlive = false
         } else {
-            keepAlive = version == .http1_1 || connection.contains("keep-alive")
+            keepAlive = version == .http11 || connection.contains("keep-alive")
         }
 
         var expectsContinue = false
         let expect = hasExpect ? fields.tokens("expect") : []
         if !expect.isEmpty {
-            guard expect == ["100-continue"] else { throw HTTPParseError(.expectationFailed, "unsupported expectation") }
-            expectsContinue = version == .http1_1 && framing != .none
+            guard expect == ["100-continue"] else {
+                throw HTTPParseError(.expectationFailed, "unsupported expectation")
+            }
+            expectsContinue = version == .http11 && framing != .none
         }
 
-        if !knownMethods.contains(method) { throw HTTPParseError(.notImplemented, "method \(method) is not implemented") }
+        if !knownMethods.contains(method) {
+            throw HTTPParseError(.notImplemented, "method \(method) is not implemented")
+        }
         return RequestHead(
             method: method, target: target, version: version, fields: fields,
             framing: framing, expectsContinue: expectsContinue, keepAlive: keepAlive)
@@ -230,7 +249,9 @@ extension RequestParser {
         if lower.hasPrefix("http://") || lower.hasPrefix("https://") {
             let rest = target.drop(while: { $0 != ":" }).dropFirst(3)
             let authority = rest.prefix(while: { $0 != "/" && $0 != "?" && $0 != "#" })
-            if authority.isEmpty || !isValidHost(String(authority)) { throw .bad("invalid authority in an absolute-form target") }
+            if authority.isEmpty || !isValidHost(String(authority)) {
+                throw .bad("invalid authority in an absolute-form target")
+            }
             return
         }
         throw .bad("request target is not origin-form or absolute-form")

@@ -157,7 +157,9 @@ public struct RequestParser: Sendable {
                 }
             case .chunkDataEnd(let head):
                 if bufferedByteCount < 2 {
-                    if bufferedByteCount == 1 && buffer[start] != Ascii.cr { throw .bad("chunk data not followed by CRLF") }
+                    if bufferedByteCount == 1 && buffer[start] != Ascii.cr {
+                        throw .bad("chunk data not followed by CRLF")
+                    }
                     return .needMore
                 }
                 guard buffer[start] == Ascii.cr, buffer[start + 1] == Ascii.lf else {

@@ -85,7 +85,8 @@ final class Connection: SelectorHandler {
     /// Brings this connection's share of the memory budget up to date: unparsed input, the body being read
     /// (at least what was admitted for it) and unsent output. Bodies handed to calls are charged by the call.
     private func recharge() {
-        let held = closed ? 0 : parser.bufferedByteCount + max(bodyReserve, parser.bodyByteCount) + (out.count - written)
+        let held =
+            closed ? 0 : parser.bufferedByteCount + max(bodyReserve, parser.bodyByteCount) + (out.count - written)
         if held != charged {
             core.state.bufferedBytes.add(held &- charged, ordering: .relaxed)
             charged = held
@@ -134,7 +135,8 @@ final class Connection: SelectorHandler {
     private func updateReadInterest() {
         guard !closed, !peerClosed, timer.kind != .linger else { return }
         // After a closing response nothing more is parsed: stop reading until the linger phase drains the rest.
-        let backedUp = closeAfterFlush
+        let backedUp =
+            closeAfterFlush
             || parser.bufferedByteCount >= 1 << 20 && (call != nil || out.count - written > 256 * 1024)
         if backedUp && interest.contains(.read) {
             setInterest(interest.subtracting(.read))
@@ -174,7 +176,7 @@ final class Connection: SelectorHandler {
             } catch {
                 respond(
                     HTTPResponse.text(error.status, error.reason + "\n", close: true),
-                    keepAlive: false, headOnly: false, version: .http1_1)
+                    keepAlive: false, headOnly: false, version: .http11)
                 break
             }
             switch event {
@@ -226,7 +228,7 @@ final class Connection: SelectorHandler {
         }
         var response = head.flatMap { core.responder.overloaded($0, reason: reason) } ?? .overloaded(reason)
         response.close = true
-        respond(response, keepAlive: false, headOnly: head?.method == "HEAD", version: head?.version ?? .http1_1)
+        respond(response, keepAlive: false, headOnly: head?.method == "HEAD", version: head?.version ?? .http11)
     }
 
     private func armReadTimer() {
@@ -281,7 +283,8 @@ final class Connection: SelectorHandler {
             }
             // Large bodies are parsed and handled off the loops, so no request keeps a loop from turning (its
             // probes answering, its deadlines firing); small ones keep the no-hop path.
-            c.task = offLoop
+            c.task =
+                offLoop
                 ? Task(executorPreference: globalConcurrentExecutor, operation: operation)
                 : Task(executorPreference: loop.executor, operation: operation)
         }
@@ -310,7 +313,7 @@ final class Connection: SelectorHandler {
         let close = !keepAlive || r.close || core.state.isShuttingDown || peerClosed
         ResponseSerializer.write(
             status: r.status, fields: r.fields, body: r.body, date: context.date(), close: close,
-            keepAliveHTTP10: version == .http1_0 && !close, headOnly: headOnly, into: &out)
+            keepAliveHTTP10: version == .http10 && !close, headOnly: headOnly, into: &out)
         if close { closeAfterFlush = true }
         // Every answer restarts the idle clock (also bounding a peer that never reads what we send).
         if timer.kind != .linger { timer.responded(now: MonotonicClock.now()) }
@@ -322,7 +325,9 @@ final class Connection: SelectorHandler {
         while written < out.count {
             let result: IOResult<Int>
             do {
-                result = try out.withUnsafeBytes { try Posix.send(fd, UnsafeRawBufferPointer(rebasing: $0[written...])) }
+                result = try out.withUnsafeBytes {
+                    try Posix.send(fd, UnsafeRawBufferPointer(rebasing: $0[written...]))
+                }
             } catch {
                 abort(cut: false)
                 return
@@ -409,8 +414,9 @@ final class Connection: SelectorHandler {
         case .requestTimeout:
             // A slow client: answer 408 where the framing still allows a response, then close.
             if written == out.count {
-                respond(HTTPResponse.text(.requestTimeout, "request not received in time\n", close: true),
-                        keepAlive: false, headOnly: false, version: .http1_1)
+                respond(
+                    HTTPResponse.text(.requestTimeout, "request not received in time\n", close: true),
+                    keepAlive: false, headOnly: false, version: .http11)
                 flush()
                 if !closed && timer.kind != .linger { finalClose() }
             } else {

@@ -17,7 +17,9 @@ public struct HTTPResponse: Sendable {
     }
 
     /// A `text/plain` response.
-    public static func text(_ status: HTTPStatus, _ text: String, fields: HTTPFields = HTTPFields(), close: Bool = false) -> HTTPResponse {
+    public static func text(
+        _ status: HTTPStatus, _ text: String, fields: HTTPFields = HTTPFields(), close: Bool = false
+    ) -> HTTPResponse {
         var f: HTTPFields = ["Content-Type": "text/plain; charset=utf-8"]
         for x in fields { f.append(name: x.name, value: x.value) }
         return HTTPResponse(status: status, fields: f, body: Array(text.utf8), close: close)
@@ -40,7 +42,8 @@ public struct HTTPAsyncReply: Sendable {
     public var placement: HTTPWorkPlacement
 
     public init(
-        deadline: UInt64?, placement: HTTPWorkPlacement = .automatic, work: @escaping @Sendable () async -> HTTPResponse,
+        deadline: UInt64?, placement: HTTPWorkPlacement = .automatic,
+        work: @escaping @Sendable () async -> HTTPResponse,
         onDeadline: @escaping @Sendable () -> HTTPResponse, onShutdown: @escaping @Sendable () -> HTTPResponse,
         onCancel: (@Sendable (HTTPCancellation) -> Void)? = nil
     ) {
@@ -111,7 +114,9 @@ extension HTTPResponder {
 extension HTTPResponse {
     /// 503 with `Retry-After: 1` and a plain-text reason, closing the connection.
     public static func overloaded(_ reason: HTTPOverload) -> HTTPResponse {
-        let text = reason == .memory ? "server busy: memory budget for buffered requests is spent\n"
+        let text =
+            reason == .memory
+            ? "server busy: memory budget for buffered requests is spent\n"
             : "server busy: too many open connections\n"
         return .text(.serviceUnavailable, text, fields: ["Retry-After": "1"], close: true)
     }

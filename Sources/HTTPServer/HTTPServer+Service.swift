@@ -16,7 +16,8 @@ public struct HTTPServerService: Service {
 
     public func run() async throws {
         if server.state.phase == .starting { try server.start() }
-        let server = self.server, plan = self.plan
+        let server = self.server
+        let plan = self.plan
         await withGracefulShutdownHandler {
             await withTaskCancellationHandler {
                 _ = await server.waitUntilStopped()

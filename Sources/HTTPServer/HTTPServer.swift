@@ -1,11 +1,12 @@
-// The server: listener, loops, and the shutdown sequence of ARCHITECTURE §4 (docs/ARCHITECTURE.md).
-#if canImport(Glibc)
-import Glibc
-#endif
 import GatewayPosix
 import HTTP1
 import Logging
 import Synchronization
+
+// The server: listener, loops, and the shutdown sequence of ARCHITECTURE §4 (docs/ARCHITECTURE.md).
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// How long each shutdown phase may take.
 public struct ShutdownPlan: Sendable {
@@ -69,7 +70,8 @@ public final class HTTPServer: Sendable {
         core.deriveLimits(descriptorLimit: files, cgroupMemory: Posix.cgroupMemoryLimit())
         state.connectionCap.store(core.maxConnections, ordering: .relaxed)
         state.budgetBytes.store(core.memoryBudget, ordering: .relaxed)
-        let (fd, port) = try Posix.listenTCP(host: configuration.host, port: configuration.port, backlog: configuration.backlog)
+        let (fd, port) = try Posix.listenTCP(
+            host: configuration.host, port: configuration.port, backlog: configuration.backlog)
         listenFD.store(fd, ordering: .relaxed)
         boundPort.store(port, ordering: .relaxed)
         let core = self.core
@@ -88,11 +90,13 @@ public final class HTTPServer: Sendable {
         }
         while ready.load(ordering: .acquiring) < group.loops.count { usleep(1000) }
         state.setPhase(.serving)
-        logger.info("listening", metadata: [
-            "host": "\(configuration.host)", "port": "\(port)", "loops": "\(group.loops.count)",
-            "connections.max": "\(core.maxConnections)", "connections.reserve": "\(core.connectionReserve)",
-            "memory.budget": "\(core.memoryBudget)",
-        ])
+        logger.info(
+            "listening",
+            metadata: [
+                "host": "\(configuration.host)", "port": "\(port)", "loops": "\(group.loops.count)",
+                "connections.max": "\(core.maxConnections)", "connections.reserve": "\(core.connectionReserve)",
+                "memory.budget": "\(core.memoryBudget)",
+            ])
         return port
     }
 
@@ -109,7 +113,6 @@ public final class HTTPServer: Sendable {
     public func escalateShutdown() {
         escalate.store(true, ordering: .relaxed)
     }
-
 
     /// The shutdown sequence (ARCHITECTURE §4); blocks until the loops have stopped.
     ///
@@ -141,10 +144,12 @@ public final class HTTPServer: Sendable {
         }
         func phase(_ p: ServerPhase) {
             state.setPhase(p)
-            logger.info("shutdown phase", metadata: [
-                "phase": "\(p)", "since_signal": "\(since())",
-                "connections.open": "\(state.openConnections)", "calls.in_flight": "\(state.inFlightCalls)",
-            ])
+            logger.info(
+                "shutdown phase",
+                metadata: [
+                    "phase": "\(p)", "since_signal": "\(since())",
+                    "connections.open": "\(state.openConnections)", "calls.in_flight": "\(state.inFlightCalls)",
+                ])
         }
         var machine = ShutdownStateMachine(plan)
         var actions = machine.signal(now: t0)
@@ -168,15 +173,22 @@ public final class HTTPServer: Sendable {
         if stuck > 0 {
             let open = max(1, state.inFlightCalls)
             state.cutConnections.add(open, ordering: .relaxed)
-            logger.error("event loops did not stop in time", metadata: ["loops.stuck": "\(stuck)", "calls.cut": "\(open)"])
+            logger.error(
+                "event loops did not stop in time", metadata: ["loops.stuck": "\(stuck)", "calls.cut": "\(open)"])
         }
         let report = ShutdownReport(cutConnections: state.cutConnectionCount)
         logger.info("stopped", metadata: ["since_signal": "\(since())", "connections.cut": "\(report.cutConnections)"])
         stopped.withLock { $0 = report }
-        for w in stopWaiters.withLock({ w -> [CheckedContinuation<ShutdownReport, Never>] in defer { w = [] }; return w }) {
+        for w in stopWaiters.withLock({ w -> [CheckedContinuation<ShutdownReport, Never>] in
+            defer { w = [] }
+            return w
+        }) {
             w.resume(returning: report)
         }
-        for callback in stopCallbacks.withLock({ c -> [@Sendable (ShutdownReport) -> Void] in defer { c = [] }; return c }) {
+        for callback in stopCallbacks.withLock({ c -> [@Sendable (ShutdownReport) -> Void] in
+            defer { c = [] }
+            return c
+        }) {
             callback(report)
         }
         return report

@@ -78,7 +78,9 @@ public final class HTTPServerState: Sendable {
     public var droppedConnectionCount: Int { droppedConnections.load(ordering: .relaxed) }
 
     /// Open connections that still owe or are owed something (not merely waiting for the peer's FIN).
-    public var busyConnections: Int { connectionCount.load(ordering: .relaxed) - lingeringCount.load(ordering: .relaxed) }
+    public var busyConnections: Int {
+        connectionCount.load(ordering: .relaxed) - lingeringCount.load(ordering: .relaxed)
+    }
     /// Connections accepted since start.
     public var acceptedConnections: Int { acceptedTotal.load(ordering: .relaxed) }
     /// Requests answered or started since start.

@@ -1,9 +1,10 @@
-// The listening socket, shared by every loop (EPOLLEXCLUSIVE wakes one loop per connection).
-#if canImport(Glibc)
-import Glibc
-#endif
 import GatewayPosix
 import Logging
+
+// The listening socket, shared by every loop (EPOLLEXCLUSIVE wakes one loop per connection).
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// Accepts connections for one loop; each loop has its own `Listener` over the same descriptor.
 final class Listener: SelectorHandler {

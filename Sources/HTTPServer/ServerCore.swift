@@ -22,7 +22,10 @@ final class ServerCore: @unchecked Sendable {
     /// per-connection state, parse trees), so that the whole resident size stays within the budget.
     var admissionLimit = 7 << 27
 
-    init(configuration: HTTPServerConfiguration, responder: any HTTPResponder, state: HTTPServerState, logger: Logger, loops: Int) {
+    init(
+        configuration: HTTPServerConfiguration, responder: any HTTPResponder, state: HTTPServerState, logger: Logger,
+        loops: Int
+    ) {
         self.configuration = configuration
         self.responder = responder
         self.state = state
@@ -37,11 +40,13 @@ final class ServerCore: @unchecked Sendable {
     /// reserve (so that 503s and probes still have descriptors), the memory budget from the cgroup.
     func deriveLimits(descriptorLimit: Int, cgroupMemory: Int?) {
         let files = max(64, descriptorLimit)
-        connectionReserve = configuration.connectionReserve > 0
+        connectionReserve =
+            configuration.connectionReserve > 0
             ? configuration.connectionReserve : min(1024, max(16, files / 16))
         // Descriptors the process needs besides connections: listener, epoll and eventfd per loop, stdio, logs.
         let own = 16 + 2 * contexts.count
-        maxConnections = configuration.maxConnections > 0
+        maxConnections =
+            configuration.maxConnections > 0
             ? configuration.maxConnections : max(1, files - connectionReserve - own)
         if configuration.memoryBudget > 0 {
             memoryBudget = configuration.memoryBudget
@@ -77,7 +82,8 @@ final class ServerCore: @unchecked Sendable {
         Posix.setNoDelay(fd)
         // The loop that happened to wake accepts; connections are then dealt round-robin, so every core serves
         // (a level-triggered listener shared by all loops otherwise lets one busy loop take nearly all of them).
-        let target = contexts.count > 1 ? contexts[nextLoop.add(1, ordering: .relaxed).oldValue % contexts.count]! : context
+        let target =
+            contexts.count > 1 ? contexts[nextLoop.add(1, ordering: .relaxed).oldValue % contexts.count]! : context
         if target === context || overCap {
             own(fd, on: context, overCap: overCap)
         } else {

@@ -40,7 +40,8 @@ public struct ShutdownStateMachine: Sendable, Equatable {
     }
 
     public init(_ plan: ShutdownPlan) {
-        self.init(delay: plan.delay.nanoseconds, drain: plan.drainTimeout.nanoseconds, cancel: plan.cancelTimeout.nanoseconds)
+        self.init(
+            delay: plan.delay.nanoseconds, drain: plan.drainTimeout.nanoseconds, cancel: plan.cancelTimeout.nanoseconds)
     }
 
     /// The first shutdown signal (or a programmatic trigger).

@@ -62,10 +62,15 @@ public struct JSONParser {
         case UInt8(ascii: "{"):
             try enter()
             position += 1
-            if try consumeIf(UInt8(ascii: "}")) { depth -= 1; break }
+            if try consumeIf(UInt8(ascii: "}")) {
+                depth -= 1
+                break
+            }
             repeat {
                 skipWhitespace()
-                guard position < bytes.count, bytes[position] == UInt8(ascii: "\"") else { throw fail("expected a member name") }
+                guard position < bytes.count, bytes[position] == UInt8(ascii: "\"") else {
+                    throw fail("expected a member name")
+                }
                 try skipString()
                 try expect(UInt8(ascii: ":"), "':'")
                 _ = try skipValue()
@@ -75,7 +80,10 @@ public struct JSONParser {
         case UInt8(ascii: "["):
             try enter()
             position += 1
-            if try consumeIf(UInt8(ascii: "]")) { depth -= 1; break }
+            if try consumeIf(UInt8(ascii: "]")) {
+                depth -= 1
+                break
+            }
             repeat { _ = try skipValue() } while try consumeIf(UInt8(ascii: ","))
             try expect(UInt8(ascii: "]"), "',' or ']'")
             depth -= 1
@@ -135,7 +143,8 @@ public struct JSONParser {
         }
         if position < bytes.count && (bytes[position] == UInt8(ascii: "e") || bytes[position] == UInt8(ascii: "E")) {
             position += 1
-            if position < bytes.count && (bytes[position] == UInt8(ascii: "+") || bytes[position] == UInt8(ascii: "-")) {
+            if position < bytes.count && (bytes[position] == UInt8(ascii: "+") || bytes[position] == UInt8(ascii: "-"))
+            {
                 position += 1
             }
             guard digit(position) else { throw fail("invalid number") }
@@ -254,7 +263,9 @@ public struct JSONParser {
             if try !consumeIf(UInt8(ascii: "}")) {
                 repeat {
                     skipWhitespace()
-                    guard position < bytes.count, bytes[position] == UInt8(ascii: "\"") else { throw fail("expected a member name") }
+                    guard position < bytes.count, bytes[position] == UInt8(ascii: "\"") else {
+                        throw fail("expected a member name")
+                    }
                     let key = try parseString()
                     try expect(UInt8(ascii: ":"), "':'")
                     members.append((key: key, value: try parseValue()))
@@ -287,7 +298,9 @@ public struct JSONParser {
         default:
             let start = position
             try skipNumber()
-            return .number(JSONNumber(unchecked: String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<position]), as: UTF8.self)))
+            return .number(
+                JSONNumber(
+                    unchecked: String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<position]), as: UTF8.self)))
         }
     }
 

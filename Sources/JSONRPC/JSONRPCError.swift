@@ -42,7 +42,8 @@ public struct JSONRPCError: Error, Sendable, Hashable, CustomStringConvertible {
     /// send again (to another replica); one that started may have had effects, so only an idempotent call is.
     public static func shuttingDown(started: Bool = false) -> JSONRPCError {
         JSONRPCError(
-            code: -32002, message: "Server shutting down", data: ["retryable": .bool(!started), "started": .bool(started)])
+            code: -32002, message: "Server shutting down",
+            data: ["retryable": .bool(!started), "started": .bool(started)])
     }
     /// -32006: the client closed its connection while the call ran, so the server cancelled it. Only a client
     /// that half-closed its side still reads this; it is not a shutdown, and not retryable as one.

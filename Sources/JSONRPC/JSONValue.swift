@@ -1,7 +1,9 @@
 // Any JSON value, with numbers kept as their exact text so ids and pass-through params round-trip unchanged.
 
 /// A JSON number as written: `12345678901234567890123` stays exactly that.
-public struct JSONNumber: Sendable, Hashable, CustomStringConvertible, ExpressibleByIntegerLiteral, ExpressibleByFloatLiteral {
+public struct JSONNumber: Sendable, Hashable, CustomStringConvertible, ExpressibleByIntegerLiteral,
+    ExpressibleByFloatLiteral
+{
     /// The number's text, valid JSON number grammar.
     public let text: String
 
@@ -30,7 +32,9 @@ public struct JSONObject: Sendable, Hashable, ExpressibleByDictionaryLiteral, Se
     public var members: [(key: String, value: JSONValue)]
 
     public init(_ members: [(key: String, value: JSONValue)] = []) { self.members = members }
-    public init(dictionaryLiteral elements: (String, JSONValue)...) { members = elements.map { (key: $0.0, value: $0.1) } }
+    public init(dictionaryLiteral elements: (String, JSONValue)...) {
+        members = elements.map { (key: $0.0, value: $0.1) }
+    }
 
     public subscript(key: String) -> JSONValue? {
         get { members.last(where: { $0.key == key })?.value }
@@ -47,10 +51,14 @@ public struct JSONObject: Sendable, Hashable, ExpressibleByDictionaryLiteral, Se
     public func makeIterator() -> IndexingIterator<[(key: String, value: JSONValue)]> { members.makeIterator() }
 
     public static func == (a: JSONObject, b: JSONObject) -> Bool {
-        a.members.count == b.members.count && zip(a.members, b.members).allSatisfy { $0.key == $1.key && $0.value == $1.value }
+        a.members.count == b.members.count
+            && zip(a.members, b.members).allSatisfy { $0.key == $1.key && $0.value == $1.value }
     }
     public func hash(into h: inout Hasher) {
-        for m in members { h.combine(m.key); h.combine(m.value) }
+        for m in members {
+            h.combine(m.key)
+            h.combine(m.value)
+        }
     }
 }
 
@@ -81,7 +89,9 @@ public indirect enum JSONValue: Sendable, Hashable {
     }
 
     /// Parses JSON text (strict RFC 8259, UTF-8 validated, nesting limited).
-    public init(parsing bytes: some Collection<UInt8>, maxDepth: Int = JSONParser.defaultMaxDepth) throws(JSONParseError) {
+    public init(parsing bytes: some Collection<UInt8>, maxDepth: Int = JSONParser.defaultMaxDepth)
+        throws(JSONParseError)
+    {
         func parse(_ buf: UnsafeBufferPointer<UInt8>) throws(JSONParseError) -> JSONValue {
             var p = JSONParser(buf, maxDepth: maxDepth)
             let v = try p.parseValue()

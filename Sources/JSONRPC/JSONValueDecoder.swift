@@ -15,19 +15,24 @@ struct ValueDecoder: Decoder {
 
     func container<Key: CodingKey>(keyedBy type: Key.Type) throws -> KeyedDecodingContainer<Key> {
         guard case .object(let o) = value else {
-            throw DecodingError.typeMismatch([String: Any].self, .init(codingPath: codingPath, debugDescription: "expected an object, found \(value.kind)"))
+            throw DecodingError.typeMismatch(
+                [String: Any].self,
+                .init(codingPath: codingPath, debugDescription: "expected an object, found \(value.kind)"))
         }
         return KeyedDecodingContainer(KeyedContainer<Key>(object: o, codingPath: codingPath))
     }
 
     func unkeyedContainer() throws -> any UnkeyedDecodingContainer {
         guard case .array(let a) = value else {
-            throw DecodingError.typeMismatch([Any].self, .init(codingPath: codingPath, debugDescription: "expected an array, found \(value.kind)"))
+            throw DecodingError.typeMismatch(
+                [Any].self, .init(codingPath: codingPath, debugDescription: "expected an array, found \(value.kind)"))
         }
         return UnkeyedContainer(array: a, codingPath: codingPath)
     }
 
-    func singleValueContainer() throws -> any SingleValueDecodingContainer { SingleContainer(value: value, codingPath: codingPath) }
+    func singleValueContainer() throws -> any SingleValueDecodingContainer {
+        SingleContainer(value: value, codingPath: codingPath)
+    }
 }
 
 extension JSONValue {
@@ -70,8 +75,10 @@ enum Scalar {
 
     static func finite<F: BinaryFloatingPoint>(_ t: F.Type, _ n: JSONNumber, _ path: [any CodingKey]) throws -> F {
         guard let d = Double(n.text), d.isFinite, F(d).isFinite else {
-            throw DecodingError.dataCorrupted(.init(
-                codingPath: path, debugDescription: "\(excerpt(n.text)) is out of range for a double-precision number"))
+            throw DecodingError.dataCorrupted(
+                .init(
+                    codingPath: path,
+                    debugDescription: "\(excerpt(n.text)) is out of range for a double-precision number"))
         }
         return F(d)
     }
@@ -112,8 +119,9 @@ enum Scalar {
         if let i = I(n.text) { return i }
         // 1.0 or 1e2: integral values written another way.
         if let d = Double(n.text), d == d.rounded(), let i = I(exactly: d) { return i }
-        throw DecodingError.dataCorrupted(.init(
-            codingPath: path, debugDescription: "\(excerpt(n.text)) does not fit in a \(I.bitWidth)-bit integer"))
+        throw DecodingError.dataCorrupted(
+            .init(
+                codingPath: path, debugDescription: "\(excerpt(n.text)) does not fit in a \(I.bitWidth)-bit integer"))
     }
 }
 
@@ -126,7 +134,8 @@ struct KeyedContainer<Key: CodingKey>: KeyedDecodingContainerProtocol {
 
     private func value(_ key: Key) throws -> JSONValue {
         guard let v = object[key.stringValue] else {
-            throw DecodingError.keyNotFound(key, .init(codingPath: codingPath, debugDescription: "missing member \"\(key.stringValue)\""))
+            throw DecodingError.keyNotFound(
+                key, .init(codingPath: codingPath, debugDescription: "missing member \"\(key.stringValue)\""))
         }
         return v
     }
@@ -139,14 +148,18 @@ struct KeyedContainer<Key: CodingKey>: KeyedDecodingContainerProtocol {
         guard let v = object[key.stringValue], !v.isNull else { return nil }
         return try Scalar.decode(type, v, codingPath + [key])
     }
-    func nestedContainer<NestedKey: CodingKey>(keyedBy type: NestedKey.Type, forKey key: Key) throws -> KeyedDecodingContainer<NestedKey> {
+    func nestedContainer<NestedKey: CodingKey>(keyedBy type: NestedKey.Type, forKey key: Key) throws
+        -> KeyedDecodingContainer<NestedKey>
+    {
         try ValueDecoder(value: try value(key), codingPath: codingPath + [key]).container(keyedBy: type)
     }
     func nestedUnkeyedContainer(forKey key: Key) throws -> any UnkeyedDecodingContainer {
         try ValueDecoder(value: try value(key), codingPath: codingPath + [key]).unkeyedContainer()
     }
     func superDecoder() throws -> any Decoder { ValueDecoder(value: object["super"] ?? .null, codingPath: codingPath) }
-    func superDecoder(forKey key: Key) throws -> any Decoder { ValueDecoder(value: object[key.stringValue] ?? .null, codingPath: codingPath + [key]) }
+    func superDecoder(forKey key: Key) throws -> any Decoder {
+        ValueDecoder(value: object[key.stringValue] ?? .null, codingPath: codingPath + [key])
+    }
 }
 
 struct IndexKey: CodingKey {
@@ -172,7 +185,11 @@ struct UnkeyedContainer: UnkeyedDecodingContainer {
 
     private mutating func next<T>(_ t: T.Type) throws -> (JSONValue, [any CodingKey]) {
         guard !isAtEnd else {
-            throw DecodingError.valueNotFound(t, .init(codingPath: codingPath + [IndexKey(currentIndex)], debugDescription: "array has only \(array.count) elements"))
+            throw DecodingError.valueNotFound(
+                t,
+                .init(
+                    codingPath: codingPath + [IndexKey(currentIndex)],
+                    debugDescription: "array has only \(array.count) elements"))
         }
         defer { currentIndex += 1 }
         return (array[currentIndex], codingPath + [IndexKey(currentIndex)])
@@ -187,7 +204,9 @@ struct UnkeyedContainer: UnkeyedDecodingContainer {
         let (v, path) = try next(type)
         return try Scalar.decode(type, v, path)
     }
-    mutating func nestedContainer<NestedKey: CodingKey>(keyedBy type: NestedKey.Type) throws -> KeyedDecodingContainer<NestedKey> {
+    mutating func nestedContainer<NestedKey: CodingKey>(keyedBy type: NestedKey.Type) throws -> KeyedDecodingContainer<
+        NestedKey
+    > {
         let (v, path) = try next([String: Any].self)
         return try ValueDecoder(value: v, codingPath: path).container(keyedBy: type)
     }

@@ -29,10 +29,16 @@ final class EncodingNode {
         case let x as Bool: node.value = .bool(x)
         case let x as Int: node.value = .int(x)
         case let x as Double:
-            guard x.isFinite else { throw EncodingError.invalidValue(x, .init(codingPath: path, debugDescription: "JSON has no NaN or infinity")) }
+            guard x.isFinite else {
+                throw EncodingError.invalidValue(
+                    x, .init(codingPath: path, debugDescription: "JSON has no NaN or infinity"))
+            }
             node.value = .double(x)
         case let x as Float:
-            guard x.isFinite else { throw EncodingError.invalidValue(x, .init(codingPath: path, debugDescription: "JSON has no NaN or infinity")) }
+            guard x.isFinite else {
+                throw EncodingError.invalidValue(
+                    x, .init(codingPath: path, debugDescription: "JSON has no NaN or infinity"))
+            }
             node.value = .number(JSONNumber(unchecked: "\(x)"))
         case let x as any FixedWidthInteger: node.value = .number(JSONNumber(unchecked: "\(x)"))
         default: try v.encode(to: NodeEncoder(node: node, codingPath: path))
@@ -53,7 +59,9 @@ struct NodeEncoder: Encoder {
         if node.items == nil { node.items = [] }
         return NodeUnkeyedContainer(node: node, codingPath: codingPath)
     }
-    func singleValueContainer() -> any SingleValueEncodingContainer { NodeSingleContainer(node: node, codingPath: codingPath) }
+    func singleValueContainer() -> any SingleValueEncodingContainer {
+        NodeSingleContainer(node: node, codingPath: codingPath)
+    }
 }
 
 struct NodeKeyedContainer<Key: CodingKey>: KeyedEncodingContainerProtocol {
@@ -69,7 +77,9 @@ struct NodeKeyedContainer<Key: CodingKey>: KeyedEncodingContainerProtocol {
     mutating func encode<T: Encodable>(_ value: T, forKey key: Key) throws {
         try EncodingNode.encode(value, into: child(key), path: codingPath + [key])
     }
-    mutating func nestedContainer<NestedKey: CodingKey>(keyedBy keyType: NestedKey.Type, forKey key: Key) -> KeyedEncodingContainer<NestedKey> {
+    mutating func nestedContainer<NestedKey: CodingKey>(keyedBy keyType: NestedKey.Type, forKey key: Key)
+        -> KeyedEncodingContainer<NestedKey>
+    {
         NodeEncoder(node: child(key), codingPath: codingPath + [key]).container(keyedBy: keyType)
     }
     mutating func nestedUnkeyedContainer(forKey key: Key) -> any UnkeyedEncodingContainer {
@@ -80,7 +90,9 @@ struct NodeKeyedContainer<Key: CodingKey>: KeyedEncodingContainerProtocol {
         node.members!.append(("super", c))
         return NodeEncoder(node: c, codingPath: codingPath)
     }
-    mutating func superEncoder(forKey key: Key) -> any Encoder { NodeEncoder(node: child(key), codingPath: codingPath + [key]) }
+    mutating func superEncoder(forKey key: Key) -> any Encoder {
+        NodeEncoder(node: child(key), codingPath: codingPath + [key])
+    }
 }
 
 struct NodeUnkeyedContainer: UnkeyedEncodingContainer {
@@ -97,7 +109,9 @@ struct NodeUnkeyedContainer: UnkeyedEncodingContainer {
     mutating func encode<T: Encodable>(_ value: T) throws {
         try EncodingNode.encode(value, into: child(), path: codingPath + [IndexKey(count)])
     }
-    mutating func nestedContainer<NestedKey: CodingKey>(keyedBy keyType: NestedKey.Type) -> KeyedEncodingContainer<NestedKey> {
+    mutating func nestedContainer<NestedKey: CodingKey>(keyedBy keyType: NestedKey.Type) -> KeyedEncodingContainer<
+        NestedKey
+    > {
         NodeEncoder(node: child(), codingPath: codingPath).container(keyedBy: keyType)
     }
     mutating func nestedUnkeyedContainer() -> any UnkeyedEncodingContainer {
@@ -110,5 +124,7 @@ struct NodeSingleContainer: SingleValueEncodingContainer {
     let node: EncodingNode
     let codingPath: [any CodingKey]
     mutating func encodeNil() throws { node.value = .null }
-    mutating func encode<T: Encodable>(_ value: T) throws { try EncodingNode.encode(value, into: node, path: codingPath) }
+    mutating func encode<T: Encodable>(_ value: T) throws {
+        try EncodingNode.encode(value, into: node, path: codingPath)
+    }
 }

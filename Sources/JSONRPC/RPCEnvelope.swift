@@ -34,7 +34,9 @@ extension RPCBody {
     /// Reads a request body.
     ///
     /// - Throws: `JSONRPCError` -32700 for invalid JSON (or UTF-8), -32600 for an empty batch or one over `batchLimit`.
-    public static func parse(_ body: [UInt8], batchLimit: Int, maxDepth: Int = JSONParser.defaultMaxDepth) throws(JSONRPCError) -> RPCBody {
+    public static func parse(_ body: [UInt8], batchLimit: Int, maxDepth: Int = JSONParser.defaultMaxDepth)
+        throws(JSONRPCError) -> RPCBody
+    {
         let outcome: Result<RPCBody, JSONRPCError>
         do {
             outcome = try body.withUnsafeBufferPointer { buf throws(JSONParseError) -> Result<RPCBody, JSONRPCError> in
@@ -72,7 +74,11 @@ extension RPCBody {
             return .failure(RPCEntryError(error: .invalidRequest("a request must be an object"), idText: nil))
         }
         p.position += 1
-        var jsonrpc: Range<Int>?, method: String?, methodRange: Range<Int>?, params: Range<Int>?, id: Range<Int>?
+        var jsonrpc: Range<Int>?
+        var method: String?
+        var methodRange: Range<Int>?
+        var params: Range<Int>?
+        var id: Range<Int>?
         var problem: String?
         var seen = (jsonrpc: false, method: false, params: false, id: false)
         if p.peek() != UInt8(ascii: "}") {
@@ -84,10 +90,22 @@ extension RPCBody {
                 guard let range = try? p.skipValue() else { break }
                 var duplicate = false
                 switch key {
-                case "jsonrpc": duplicate = seen.jsonrpc; seen.jsonrpc = true; jsonrpc = range
-                case "method": duplicate = seen.method; seen.method = true; methodRange = range
-                case "params": duplicate = seen.params; seen.params = true; params = range
-                case "id": duplicate = seen.id; seen.id = true; id = range
+                case "jsonrpc":
+                    duplicate = seen.jsonrpc
+                    seen.jsonrpc = true
+                    jsonrpc = range
+                case "method":
+                    duplicate = seen.method
+                    seen.method = true
+                    methodRange = range
+                case "params":
+                    duplicate = seen.params
+                    seen.params = true
+                    params = range
+                case "id":
+                    duplicate = seen.id
+                    seen.id = true
+                    id = range
                 default: break
                 }
                 if duplicate { problem = problem ?? "duplicate member \"\(key)\"" }
@@ -105,14 +123,17 @@ extension RPCBody {
             case UInt8(ascii: "\""), UInt8(ascii: "n"), UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
                 idText = Array(body[id])
             default:
-                return .failure(RPCEntryError(error: .invalidRequest("id must be a string, number or null"), idText: nil))
+                return .failure(
+                    RPCEntryError(error: .invalidRequest("id must be a string, number or null"), idText: nil))
             }
         }
         func invalid(_ why: String) -> Result<RPCEnvelope, RPCEntryError> {
             .failure(RPCEntryError(error: .invalidRequest(why), idText: idText ?? Array("null".utf8)))
         }
         if let problem { return invalid(problem) }
-        guard let jsonrpc, body[jsonrpc].elementsEqual("\"2.0\"".utf8) else { return invalid("jsonrpc must be \"2.0\"") }
+        guard let jsonrpc, body[jsonrpc].elementsEqual("\"2.0\"".utf8) else {
+            return invalid("jsonrpc must be \"2.0\"")
+        }
         guard let methodRange, body[methodRange.lowerBound] == UInt8(ascii: "\"") else {
             return invalid("method must be a string")
         }

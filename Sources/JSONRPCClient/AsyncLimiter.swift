@@ -13,7 +13,10 @@ final class AsyncLimiter: Sendable {
     init(limit: Int) { state = Mutex(State(available: max(1, limit))) }
 
     func acquire() async throws {
-        let id = state.withLock { s -> UInt64 in s.nextID += 1; return s.nextID }
+        let id = state.withLock { s -> UInt64 in
+            s.nextID += 1
+            return s.nextID
+        }
         try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (c: CheckedContinuation<Void, any Error>) in
                 enum Outcome { case admitted, waiting, cancelled }

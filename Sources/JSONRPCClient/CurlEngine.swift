@@ -1,10 +1,11 @@
+import CCurl
+import Synchronization
+
 // One libcurl multi handle driven by a dedicated thread: many concurrent exchanges over reused keep-alive
 // connections. Only Curl*.swift files touch CURL.
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
-import CCurl
-import Synchronization
 
 /// Runs exchanges on a curl multi handle from a thread of its own (curl_multi_poll + curl_multi_wakeup).
 final class CurlEngine: @unchecked Sendable {
@@ -28,11 +29,13 @@ final class CurlEngine: @unchecked Sendable {
         ccurl_multi_setopt_long(multi, CURLMOPT_MAX_TOTAL_CONNECTIONS, maxConnections)
         let me = Unmanaged.passRetained(self)
         var tid = pthread_t()
-        let rc = pthread_create(&tid, nil, { arg in
-            let engine = Unmanaged<CurlEngine>.fromOpaque(arg!).takeRetainedValue()
-            engine.run()
-            return nil
-        }, me.toOpaque())
+        let rc = pthread_create(
+            &tid, nil,
+            { arg in
+                let engine = Unmanaged<CurlEngine>.fromOpaque(arg!).takeRetainedValue()
+                engine.run()
+                return nil
+            }, me.toOpaque())
         precondition(rc == 0, "pthread_create failed: \(rc)")
         pthread_detach(tid)
     }
@@ -40,7 +43,9 @@ final class CurlEngine: @unchecked Sendable {
     /// Runs one exchange; cancelling the calling task aborts the transfer.
     func perform(_ exchange: HTTPExchange) async -> HTTPExchangeResult {
         guard let transfer = CurlTransfer(exchange) else {
-            return HTTPExchangeResult(curlCode: 2, curlMessage: "curl_easy_init failed", status: 0, body: [], retryAfter: nil, requestSent: false)
+            return HTTPExchangeResult(
+                curlCode: 2, curlMessage: "curl_easy_init failed", status: 0, body: [], retryAfter: nil,
+                requestSent: false)
         }
         return await withTaskCancellationHandler {
             await withCheckedContinuation { c in
@@ -71,7 +76,10 @@ final class CurlEngine: @unchecked Sendable {
     private func run() {
         var running: Int32 = 0
         while true {
-            for command in commands.withLock({ c -> [Command] in defer { c = [] }; return c }) {
+            for command in commands.withLock({ c -> [Command] in
+                defer { c = [] }
+                return c
+            }) {
                 switch command {
                 case .add(let t):
                     if t.finished { continue }
@@ -80,11 +88,19 @@ final class CurlEngine: @unchecked Sendable {
                 case .cancel(let t):
                     guard !t.finished else { continue }
                     if active.removeValue(forKey: t.easy) != nil { curl_multi_remove_handle(multi, t.easy) }
-                    finish(t, HTTPExchangeResult(curlCode: 42, curlMessage: "cancelled", status: 0, body: [], retryAfter: nil, requestSent: true))
+                    finish(
+                        t,
+                        HTTPExchangeResult(
+                            curlCode: 42, curlMessage: "cancelled", status: 0, body: [], retryAfter: nil,
+                            requestSent: true))
                 case .stop:
                     for (easy, t) in active {
                         curl_multi_remove_handle(multi, easy)
-                        finish(t, HTTPExchangeResult(curlCode: 42, curlMessage: "client stopped", status: 0, body: [], retryAfter: nil, requestSent: true))
+                        finish(
+                            t,
+                            HTTPExchangeResult(
+                                curlCode: 42, curlMessage: "client stopped", status: 0, body: [], retryAfter: nil,
+                                requestSent: true))
                     }
                     active = [:]
                     curl_multi_cleanup(multi)

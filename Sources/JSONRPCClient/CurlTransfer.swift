@@ -34,7 +34,8 @@ final class CurlTransfer: @unchecked Sendable {
     /// Engine thread only: the handle is done (delivered and cleaned up).
     var finished = false
     /// The hand-off between the engine thread and the awaiting task, whichever comes first.
-    private let handoff = Mutex<(waiter: CheckedContinuation<HTTPExchangeResult, Never>?, result: HTTPExchangeResult?)>((nil, nil))
+    private let handoff = Mutex<(waiter: CheckedContinuation<HTTPExchangeResult, Never>?, result: HTTPExchangeResult?)>(
+        (nil, nil))
 
     /// Registers the awaiting task; resumes it at once if the result is already there.
     func wait(_ c: CheckedContinuation<HTTPExchangeResult, Never>) {
@@ -70,7 +71,10 @@ final class CurlTransfer: @unchecked Sendable {
         if x.post {
             ccurl_easy_setopt_long(easy, CURLOPT_POST, 1)
             ccurl_easy_setopt_off(easy, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(x.body.count))
-            x.body.withUnsafeBytes { _ = ccurl_easy_setopt_ptr(easy, CURLOPT_COPYPOSTFIELDS, $0.baseAddress ?? UnsafeRawPointer(bitPattern: 1)) }
+            x.body.withUnsafeBytes {
+                _ = ccurl_easy_setopt_ptr(
+                    easy, CURLOPT_COPYPOSTFIELDS, $0.baseAddress ?? UnsafeRawPointer(bitPattern: 1))
+            }
         } else {
             ccurl_easy_setopt_long(easy, CURLOPT_HTTPGET, 1)
         }
@@ -89,7 +93,9 @@ final class CurlTransfer: @unchecked Sendable {
             let count = size * n
             if let ptr {
                 let line = String(decoding: UnsafeRawBufferPointer(start: ptr, count: count), as: UTF8.self)
-                if line.lowercased().hasPrefix("retry-after:"), let s = Int(line.dropFirst(12).filter { !$0.isWhitespace }) {
+                if line.lowercased().hasPrefix("retry-after:"),
+                    let s = Int(line.dropFirst(12).filter { !$0.isWhitespace })
+                {
                     t.retryAfter = .seconds(s)
                 }
             }

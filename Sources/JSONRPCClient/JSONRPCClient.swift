@@ -73,7 +73,9 @@ public final class JSONRPCClient: Sendable {
     }
 
     /// Sends a notification (no answer expected; the server answers 204).
-    public func notify(_ method: String, params: JSONValue? = nil, timeout: Duration? = nil) async throws(JSONRPCClientError) {
+    public func notify(_ method: String, params: JSONValue? = nil, timeout: Duration? = nil)
+        async throws(JSONRPCClientError)
+    {
         let body = Self.requestBody(method: method, params: params, id: nil)
         let r = try await exchange(body: body, idempotent: false, notification: true, timeout: timeout)
         guard r.status == 204 || r.status == 200 else {
@@ -119,7 +121,8 @@ public final class JSONRPCClient: Sendable {
     private func probe(_ path: String) async -> ProbeResult {
         let timeout = Self.ms(configuration.probeTimeout)
         let x = HTTPExchange(
-            url: baseURL + path, post: false, body: [], headers: configuration.headers.map { "\($0.name): \($0.value)" },
+            url: baseURL + path, post: false, body: [],
+            headers: configuration.headers.map { "\($0.name): \($0.value)" },
             connectTimeoutMs: min(timeout, Self.ms(configuration.connectTimeout)), timeoutMs: timeout,
             userAgent: configuration.userAgent)
         let r = await engine.perform(x)
@@ -163,7 +166,8 @@ public final class JSONRPCClient: Sendable {
         let body = Self.requestBody(method: method, params: params, id: id)
         let r = try await exchange(
             body: body, idempotent: idempotent || idempotencyKey != nil, notification: false, timeout: timeout,
-            extraHeaders: (idempotencyKey.map { ["Idempotency-Key: \($0)"] } ?? []) + headers.map { "\($0.name): \($0.value)" })
+            extraHeaders: (idempotencyKey.map { ["Idempotency-Key: \($0)"] } ?? [])
+                + headers.map { "\($0.name): \($0.value)" })
         let value = try parseResponse(r)
         return try Self.unwrap(value, attempts: r.attempts)
     }
@@ -184,7 +188,8 @@ public final class JSONRPCClient: Sendable {
 
     func parseResponse(_ r: AttemptResult) throws(JSONRPCClientError) -> JSONValue {
         guard r.status == 200 else {
-            throw JSONRPCClientError(.httpStatus(code: r.status, body: String(decoding: r.body, as: UTF8.self)), attempts: r.attempts)
+            throw JSONRPCClientError(
+                .httpStatus(code: r.status, body: String(decoding: r.body, as: UTF8.self)), attempts: r.attempts)
         }
         do {
             return try JSONValue(parsing: r.body)
@@ -242,7 +247,8 @@ public final class JSONRPCClient: Sendable {
             var retryAfter: Duration? = nil
             let retryable: Bool
             if r.curlCode != 0 {
-                retryable = Self.isRetryable(curlCode: r.curlCode, requestSent: r.requestSent, idempotent: idempotent && !notification)
+                retryable = Self.isRetryable(
+                    curlCode: r.curlCode, requestSent: r.requestSent, idempotent: idempotent && !notification)
             } else if r.status == 503, let ra = r.retryAfter {
                 retryable = true
                 retryAfter = ra

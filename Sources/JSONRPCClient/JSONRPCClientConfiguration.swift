@@ -8,7 +8,9 @@ extension JSONRPCClient {
         public var initialBackoff: Duration = .milliseconds(50)
         public var maxBackoff: Duration = .seconds(2)
 
-        public init(maxAttempts: Int = 4, initialBackoff: Duration = .milliseconds(50), maxBackoff: Duration = .seconds(2)) {
+        public init(
+            maxAttempts: Int = 4, initialBackoff: Duration = .milliseconds(50), maxBackoff: Duration = .seconds(2)
+        ) {
             self.maxAttempts = maxAttempts
             self.initialBackoff = initialBackoff
             self.maxBackoff = maxBackoff

@@ -18,7 +18,9 @@ public struct RPCBatch: Sendable {
     }
 
     /// Adds a typed call.
-    public mutating func add<M: JSONRPCMethod>(_ method: M.Type, _ params: M.Params) throws(JSONRPCClientError) -> Handle<M.Result> {
+    public mutating func add<M: JSONRPCMethod>(_ method: M.Type, _ params: M.Params) throws(JSONRPCClientError)
+        -> Handle<M.Result>
+    {
         let p: JSONValue?
         if M.Params.self == NoParams.self {
             p = nil
@@ -56,7 +58,9 @@ public struct RPCBatchResults: Sendable {
             return .failure(JSONRPCClientError(.decoding("no answer for batch entry \(handle.index)")))
         }
         return answer.flatMap { v in
-            do throws(JSONRPCClientError) { return .success(try client.decodeResult(R.self, from: v)) } catch { return .failure(error) }
+            do throws(JSONRPCClientError) { return .success(try client.decodeResult(R.self, from: v)) } catch {
+                return .failure(error)
+            }
         }
     }
 
@@ -94,7 +98,8 @@ extension JSONRPCClient {
         let r = try await exchange(body: body, idempotent: allIdempotent, notification: notification, timeout: timeout)
         if notification {
             guard r.status == 204 || r.status == 200 else {
-                throw JSONRPCClientError(.httpStatus(code: r.status, body: String(decoding: r.body, as: UTF8.self)), attempts: r.attempts)
+                throw JSONRPCClientError(
+                    .httpStatus(code: r.status, body: String(decoding: r.body, as: UTF8.self)), attempts: r.attempts)
             }
             return RPCBatchResults(answers: [:], client: self)
         }

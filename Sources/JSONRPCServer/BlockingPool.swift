@@ -1,10 +1,11 @@
+import JSONRPC
+import Synchronization
+
 // A bounded pool of threads for work that blocks (a synchronous driver, file I/O, a C library): such work must
 // never run on an event loop or on Swift's cooperative pool, where it would stall every other call.
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
-import JSONRPC
-import Synchronization
 
 /// Threads of its own for blocking calls, with a bounded queue.
 ///
@@ -53,11 +54,13 @@ public final class BlockingPool: @unchecked Sendable {
     private func spawn() {
         let box = Unmanaged.passRetained(WorkerStart(pool: self, index: threads.count))
         var tid = pthread_t()
-        let rc = pthread_create(&tid, nil, { arg in
-            let start = Unmanaged<WorkerStart>.fromOpaque(arg!).takeRetainedValue()
-            start.pool.work(index: start.index)
-            return nil
-        }, box.toOpaque())
+        let rc = pthread_create(
+            &tid, nil,
+            { arg in
+                let start = Unmanaged<WorkerStart>.fromOpaque(arg!).takeRetainedValue()
+                start.pool.work(index: start.index)
+                return nil
+            }, box.toOpaque())
         precondition(rc == 0, "pthread_create failed: \(rc)")
         threads.append(tid)
     }
@@ -150,9 +153,11 @@ public final class BlockingPool: @unchecked Sendable {
                 head = 0
             }
             pthread_mutex_unlock(mutex)
-            guard job.state.compareExchange(
-                expected: Job.State.queued.rawValue, desired: Job.State.running.rawValue, ordering: .relaxed
-            ).exchanged else { continue }
+            guard
+                job.state.compareExchange(
+                    expected: Job.State.queued.rawValue, desired: Job.State.running.rawValue, ordering: .relaxed
+                ).exchanged
+            else { continue }
             runningCount.add(1, ordering: .relaxed)
             job.body()
             runningCount.subtract(1, ordering: .relaxed)

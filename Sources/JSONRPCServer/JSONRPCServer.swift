@@ -58,14 +58,17 @@ public final class JSONRPCServer: Sendable {
     ///   - configuration: limits.
     ///   - logger: for handler failures (rate-limited) and handlers' own logs.
     public init(
-        methods: RPCMethodTable, interceptors: [any RPCInterceptor] = [], configuration: Configuration = Configuration(),
+        methods: RPCMethodTable, interceptors: [any RPCInterceptor] = [],
+        configuration: Configuration = Configuration(),
         logger: Logger
     ) {
-        precondition(configuration.maxDepth >= 1 && configuration.maxDepth <= Self.maxDepthLimit,
-                     "maxDepth must be within 1...\(Self.maxDepthLimit)")
+        precondition(
+            configuration.maxDepth >= 1 && configuration.maxDepth <= Self.maxDepthLimit,
+            "maxDepth must be within 1...\(Self.maxDepthLimit)")
         self.methods = methods.handlers
         self.interceptors = interceptors
-        blockingPool = BlockingPool(threads: configuration.blockingThreads, queueLimit: configuration.blockingQueueLimit)
+        blockingPool = BlockingPool(
+            threads: configuration.blockingThreads, queueLimit: configuration.blockingQueueLimit)
         self.configuration = configuration
         self.logger = logger
     }
@@ -114,7 +117,8 @@ public final class JSONRPCServer: Sendable {
         let parsed: RPCBody
         do {
             parsed = try RPCBody.parse(
-                body, batchLimit: min(configuration.batchLimit, configuration.maxInFlight), maxDepth: configuration.maxDepth)
+                body, batchLimit: min(configuration.batchLimit, configuration.maxInFlight),
+                maxDepth: configuration.maxDepth)
         } catch {
             var out: [UInt8] = []
             RPCResponseWriter.failure(error, idText: nil, into: &out)
@@ -227,7 +231,8 @@ public final class JSONRPCServer: Sendable {
             if idText == nil { return nil }
             RPCResponseWriter.failure(cancellationError(call, started: true), idText: idText, into: &out)
         } catch {
-            failureLog.log(context.logger, "handler failed", metadata: ["error": "\(String(reflecting: error).prefix(200))"])
+            failureLog.log(
+                context.logger, "handler failed", metadata: ["error": "\(String(reflecting: error).prefix(200))"])
             if idText == nil { return nil }
             RPCResponseWriter.failure(.internalError(), idText: idText, into: &out)
         }

@@ -17,7 +17,10 @@ final class LogLimiter: Sendable {
     }
 
     /// Logs at error level unless this second's allowance is spent.
-    func log(_ logger: Logger, _ message: Logger.Message, metadata: Logger.Metadata = [:], now: ContinuousClock.Instant = .now) {
+    func log(
+        _ logger: Logger, _ message: Logger.Message, metadata: Logger.Metadata = [:],
+        now: ContinuousClock.Instant = .now
+    ) {
         let dropped: Int? = window.withLock { w in
             if w.start.map({ now - $0 >= .seconds(1) }) ?? true {
                 w.start = now

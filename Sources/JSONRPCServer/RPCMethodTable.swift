@@ -30,7 +30,9 @@ public struct RPCMethodTable: Sendable {
     ) {
         precondition(handlers[name] == nil, "method \(name) registered twice")
         handlers[name] = { params, context in
-            let value = try params.map { p throws(JSONRPCError) in try RPCCoding.parseValue(p, maxDepth: context.maxDepth) }
+            let value = try params.map { p throws(JSONRPCError) in
+                try RPCCoding.parseValue(p, maxDepth: context.maxDepth)
+            }
             return try await body(value, context).jsonBytes
         }
     }
@@ -46,7 +48,9 @@ public struct RPCMethodTable: Sendable {
 
 /// Params decoding and result encoding, with fast paths for raw JSON and common scalars.
 enum RPCCoding {
-    static func parseValue(_ bytes: ArraySlice<UInt8>, maxDepth: Int = JSONParser.defaultMaxDepth) throws(JSONRPCError) -> JSONValue {
+    static func parseValue(_ bytes: ArraySlice<UInt8>, maxDepth: Int = JSONParser.defaultMaxDepth) throws(JSONRPCError)
+        -> JSONValue
+    {
         do {
             return try JSONValue(parsing: bytes, maxDepth: maxDepth)
         } catch {
@@ -58,7 +62,8 @@ enum RPCCoding {
         _ type: P.Type, from params: ArraySlice<UInt8>?, maxDepth: Int = JSONParser.defaultMaxDepth
     ) throws(JSONRPCError) -> P {
         if P.self == NoParams.self { return NoParams() as! P }
-        let parse = { (p: ArraySlice<UInt8>) throws(JSONRPCError) -> JSONValue in try parseValue(p, maxDepth: maxDepth) }
+        let parse = { (p: ArraySlice<UInt8>) throws(JSONRPCError) -> JSONValue in try parseValue(p, maxDepth: maxDepth)
+        }
         if P.self == JSONValue.self { return (try params.map(parse) ?? .null) as! P }
         if P.self == JSONValue?.self { return (try params.map(parse)) as! P }
         let value = try params.map(parse) ?? .null

@@ -31,7 +31,9 @@ struct EmbeddedGatewayTests {
         defer { _ = gw.shutdown(ShutdownPlan(drainTimeout: .seconds(1), cancelTimeout: .seconds(1))) }
         let start = Date()
         // The checks' timers run on the cooperative pool: the blocking probe must not hold one of its threads.
-        let r = try await onThread { try RawClient(port: port).roundTrip("GET /readyz?verbose HTTP/1.1\r\nHost: t\r\n\r\n") }
+        let r = try await onThread {
+            try RawClient(port: port).roundTrip("GET /readyz?verbose HTTP/1.1\r\nHost: t\r\n\r\n")
+        }
         // Bounded by the 100 ms timeout, not the 30 s check; generous because other suites' blocking socket
         // tests share the cooperative pool this in-process server's timers run on.
         #expect(Date().timeIntervalSince(start) < 10)
@@ -39,7 +41,9 @@ struct EmbeddedGatewayTests {
         #expect(r.text.contains("[-]slow failed: timed out"))
         #expect(r.text.contains("[+]fine ok"))
         #expect(r.text.hasSuffix("readyz check failed\n"))
-        let excluded = try await onThread { try RawClient(port: port).roundTrip("GET /readyz?exclude=slow HTTP/1.1\r\nHost: t\r\n\r\n") }
+        let excluded = try await onThread {
+            try RawClient(port: port).roundTrip("GET /readyz?exclude=slow HTTP/1.1\r\nHost: t\r\n\r\n")
+        }
         #expect(excluded.status == 200)
     }
 
@@ -48,7 +52,10 @@ struct EmbeddedGatewayTests {
         methods.register("remaining_after") { params, context in
             let before = context.remaining.map { Int($0.components.seconds) } ?? -1
             try await Task.sleep(for: .milliseconds(params?[0]?.intValue ?? 0))
-            let after = context.remaining.map { Int($0.components.seconds * 1000 + $0.components.attoseconds / 1_000_000_000_000_000) } ?? -1
+            let after =
+                context.remaining.map {
+                    Int($0.components.seconds * 1000 + $0.components.attoseconds / 1_000_000_000_000_000)
+                } ?? -1
             return [.int(before), .int(after)]
         }
         var http = HTTPServerConfiguration()
@@ -61,7 +68,9 @@ struct EmbeddedGatewayTests {
         c.send(RawClient.post(#"{"jsonrpc":"2.0","method":"remaining_after","params":[400],"id":1}"#))
         for _ in 0..<500 where gw.server.state.inFlightCalls < 1 { usleep(2000) }
         let server = gw.server
-        let shutdown = Thread { _ = server.shutdown(ShutdownPlan(drainTimeout: .seconds(2), cancelTimeout: .seconds(1))) }
+        let shutdown = Thread {
+            _ = server.shutdown(ShutdownPlan(drainTimeout: .seconds(2), cancelTimeout: .seconds(1)))
+        }
         shutdown.start()
         let result = (c.readResponse()?.json as? [String: Any])?["result"] as? [Int]
         // Before the signal the call had ~30 s; after it, at most what is left of the 2 s drain.
@@ -74,7 +83,9 @@ struct EmbeddedGatewayTests {
     @Test func sync_check_failure_is_reported_and_shutdown_flips_readiness() throws {
         final class Flag: Sendable { let up = Atomic<Bool>(false) }
         let flag = Flag()
-        let gw = try makeGateway([ReadinessCheck(name: "database") { flag.up.load(ordering: .relaxed) ? nil : "not connected" }])
+        let gw = try makeGateway([
+            ReadinessCheck(name: "database") { flag.up.load(ordering: .relaxed) ? nil : "not connected" }
+        ])
         let port = try gw.start()
         let down = try RawClient(port: port).roundTrip("GET /readyz/database HTTP/1.1\r\nHost: t\r\n\r\n")
         #expect(down.status == 503)

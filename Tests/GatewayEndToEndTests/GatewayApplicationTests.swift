@@ -17,7 +17,10 @@ final class EventLog: Sendable {
     var all: [String] { events.withLock { $0 } }
 }
 
-struct AddParams: Codable, Sendable { var a: Int; var b: Int }
+struct AddParams: Codable, Sendable {
+    var a: Int
+    var b: Int
+}
 enum Add: JSONRPCMethod {
     typealias Params = AddParams
     typealias Result = Int
@@ -80,7 +83,9 @@ struct DenyHTTP: HTTPInterceptor {
 
 @Suite(.serialized)
 struct GatewayApplicationTests {
-    static func app(_ setup: GatewaySetup, configure: (inout GatewayConfiguration) -> Void = { _ in }) -> GatewayApplication {
+    static func app(_ setup: GatewaySetup, configure: (inout GatewayConfiguration) -> Void = { _ in })
+        -> GatewayApplication
+    {
         var c = GatewayConfiguration()
         c.http.port = 0
         c.http.eventLoops = 1
@@ -97,7 +102,10 @@ struct GatewayApplicationTests {
         let run = Task { try await app.run() }
         var port = 0
         for _ in 0..<2000 {
-            if let s = app.server, s.port > 0, try await onThread({ try RawClient(port: s.port).roundTrip("GET /readyz HTTP/1.1\r\nHost: t\r\n\r\n") }).status == 200 {
+            if let s = app.server, s.port > 0,
+                try await onThread({ try RawClient(port: s.port).roundTrip("GET /readyz HTTP/1.1\r\nHost: t\r\n\r\n") })
+                    .status == 200
+            {
                 port = s.port
                 break
             }
@@ -120,7 +128,9 @@ struct GatewayApplicationTests {
             #expect(log.all == ["start"])
             let r = try await Self.post(port, #"{"jsonrpc":"2.0","method":"calc.add","params":{"a":2,"b":3},"id":1}"#)
             #expect((r.json as? [String: Any])?["result"] as? Int == 5)
-            let ready = try await onThread { try RawClient(port: port).roundTrip("GET /readyz?verbose HTTP/1.1\r\nHost: t\r\n\r\n") }
+            let ready = try await onThread {
+                try RawClient(port: port).roundTrip("GET /readyz?verbose HTTP/1.1\r\nHost: t\r\n\r\n")
+            }
             #expect(ready.text.contains("[+]calc ok"))
             #expect(ready.text.contains("[+]services ok"))
         }
@@ -149,7 +159,8 @@ struct GatewayApplicationTests {
             #expect(((denied.json as? [String: Any])?["error"] as? [String: Any])?["code"] as? Int == -32010)
             let unknown = try await Self.post(port, #"{"jsonrpc":"2.0","method":"nope","id":1}"#)
             #expect(((unknown.json as? [String: Any])?["error"] as? [String: Any])?["code"] as? Int == -32010)
-            let me = try await Self.post(port, #"{"jsonrpc":"2.0","method":"calc.whoami","id":1}"#, headers: "X-User: ada\r\n")
+            let me = try await Self.post(
+                port, #"{"jsonrpc":"2.0","method":"calc.whoami","id":1}"#, headers: "X-User: ada\r\n")
             #expect((me.json as? [String: Any])?["result"] as? String == "ada")
         }
     }
@@ -169,19 +180,25 @@ struct GatewayApplicationTests {
 
     @Test func http_interceptors_answer_or_add_headers_and_routes_serve_beside_rpc() async throws {
         let route = HTTPRoute("/version") { _ in .text(.ok, "1.0") }
-        let app = Self.app(GatewaySetup(
-            services: [CalcService(log: EventLog())], httpInterceptors: [DenyHTTP()], routes: [route]))
+        let app = Self.app(
+            GatewaySetup(
+                services: [CalcService(log: EventLog())], httpInterceptors: [DenyHTTP()], routes: [route]))
         try await Self.serving(app) { port in
-            let denied = try await Self.post(port, #"{"jsonrpc":"2.0","method":"calc.add","params":{"a":1,"b":1},"id":1}"#, headers: "X-Deny: 1\r\n")
+            let denied = try await Self.post(
+                port, #"{"jsonrpc":"2.0","method":"calc.add","params":{"a":1,"b":1},"id":1}"#, headers: "X-Deny: 1\r\n")
             #expect(denied.status == 403)
             #expect(((denied.json as? [String: Any])?["error"] as? [String: Any])?["code"] as? Int == -32011)
             let ok = try await Self.post(port, #"{"jsonrpc":"2.0","method":"calc.add","params":{"a":1,"b":1},"id":1}"#)
             #expect(ok.header("X-Served-By") == "test")
-            let version = try await onThread { try RawClient(port: port).roundTrip("GET /version HTTP/1.1\r\nHost: t\r\n\r\n") }
+            let version = try await onThread {
+                try RawClient(port: port).roundTrip("GET /version HTTP/1.1\r\nHost: t\r\n\r\n")
+            }
             #expect(version.text == "1.0")
             #expect(version.header("X-Served-By") == "test")
             // Probes bypass the middleware.
-            let health = try await onThread { try RawClient(port: port).roundTrip("GET /healthz HTTP/1.1\r\nHost: t\r\nX-Deny: 1\r\n\r\n") }
+            let health = try await onThread {
+                try RawClient(port: port).roundTrip("GET /healthz HTTP/1.1\r\nHost: t\r\nX-Deny: 1\r\n\r\n")
+            }
             #expect(health.status == 200)
         }
     }
@@ -190,7 +207,8 @@ struct GatewayApplicationTests {
         let app = Self.app(GatewaySetup(services: [CalcService(log: EventLog())]))
         try await Self.serving(app) { port in
             // One thread, a queue of one: the first call runs, the second waits, the third is refused.
-            async let first = Self.post(port, #"{"jsonrpc":"2.0","method":"calc.blocking_sleep","params":[600],"id":1}"#)
+            async let first = Self.post(
+                port, #"{"jsonrpc":"2.0","method":"calc.blocking_sleep","params":[600],"id":1}"#)
             for _ in 0..<2000 where app.server.map({ _ in true }) == true {
                 if (try? await Self.metric(port, "gateway_blocking_running")) == 1 { break }
                 try await Task.sleep(for: .milliseconds(2))
@@ -200,10 +218,13 @@ struct GatewayApplicationTests {
                 if (try? await Self.metric(port, "gateway_blocking_queued")) == 1 { break }
                 try await Task.sleep(for: .milliseconds(2))
             }
-            let third = try await Self.post(port, #"{"jsonrpc":"2.0","method":"calc.blocking_sleep","params":[1],"id":3}"#)
+            let third = try await Self.post(
+                port, #"{"jsonrpc":"2.0","method":"calc.blocking_sleep","params":[1],"id":3}"#)
             #expect(((third.json as? [String: Any])?["error"] as? [String: Any])?["code"] as? Int == -32003)
             // Meanwhile the loop is free: a probe answers.
-            let health = try await onThread { try RawClient(port: port).roundTrip("GET /healthz HTTP/1.1\r\nHost: t\r\n\r\n") }
+            let health = try await onThread {
+                try RawClient(port: port).roundTrip("GET /healthz HTTP/1.1\r\nHost: t\r\n\r\n")
+            }
             #expect(health.status == 200)
             #expect(((try await first).json as? [String: Any])?["result"] as? Int == 600)
             #expect(((try await second).json as? [String: Any])?["result"] as? Int == 1)

@@ -10,7 +10,8 @@ struct GatewayHTTPTests {
         let gw = try GatewayProcess()
         let c = try RawClient(port: gw.port)
         for i in 0..<20 {
-            let r = try c.roundTrip(RawClient.post(#"{"jsonrpc":"2.0","method":"subtract","params":[\#(i),1],"id":\#(i)}"#))
+            let r = try c.roundTrip(
+                RawClient.post(#"{"jsonrpc":"2.0","method":"subtract","params":[\#(i),1],"id":\#(i)}"#))
             #expect(r.status == 200)
             #expect(r.header("Date") != nil)
             #expect((r.json as? [String: Any])?["result"] as? Int == i - 1)
@@ -21,10 +22,13 @@ struct GatewayHTTPTests {
         let gw = try GatewayProcess()
         let c = try RawClient(port: gw.port)
         // A slow first call must not let the fast ones overtake it.
-        c.send(RawClient.post(#"{"jsonrpc":"2.0","method":"sleep","params":{"ms":100},"id":"a"}"#)
-            + RawClient.post(#"{"jsonrpc":"2.0","method":"echo","params":["b"],"id":"b"}"#)
-            + "GET /healthz HTTP/1.1\r\nHost: t\r\n\r\n")
-        let a = c.readResponse(), b = c.readResponse(), h = c.readResponse()
+        c.send(
+            RawClient.post(#"{"jsonrpc":"2.0","method":"sleep","params":{"ms":100},"id":"a"}"#)
+                + RawClient.post(#"{"jsonrpc":"2.0","method":"echo","params":["b"],"id":"b"}"#)
+                + "GET /healthz HTTP/1.1\r\nHost: t\r\n\r\n")
+        let a = c.readResponse()
+        let b = c.readResponse()
+        let h = c.readResponse()
         #expect((a?.json as? [String: Any])?["id"] as? String == "a")
         #expect((b?.json as? [String: Any])?["id"] as? String == "b")
         #expect(h?.text == "ok")
@@ -33,7 +37,9 @@ struct GatewayHTTPTests {
     @Test func expect_continue_gets_100_before_the_body_is_sent() throws {
         let gw = try GatewayProcess()
         let c = try RawClient(port: gw.port, timeout: 2)
-        c.send("POST /rpc HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\nExpect: 100-continue\r\nContent-Length: \(subtract.utf8.count)\r\n\r\n")
+        c.send(
+            "POST /rpc HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\nExpect: 100-continue\r\nContent-Length: \(subtract.utf8.count)\r\n\r\n"
+        )
         let interim = c.readResponse()
         #expect(interim?.status == 100)
         c.send(subtract)
@@ -43,7 +49,9 @@ struct GatewayHTTPTests {
     @Test func oversized_body_with_expect_gets_413_and_no_100() throws {
         let gw = try GatewayProcess(["--max-body", "1000"])
         let c = try RawClient(port: gw.port, timeout: 2)
-        let r = try c.roundTrip("POST /rpc HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\nExpect: 100-continue\r\nContent-Length: 1001\r\n\r\n")
+        let r = try c.roundTrip(
+            "POST /rpc HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\nExpect: 100-continue\r\nContent-Length: 1001\r\n\r\n"
+        )
         #expect(r.status == 413)
         #expect(r.header("Connection") == "close")
         #expect(c.isClosedByPeer())
@@ -72,7 +80,9 @@ struct GatewayHTTPTests {
         let get = try c.roundTrip("GET /rpc HTTP/1.1\r\nHost: t\r\n\r\n")
         #expect(get.status == 405)
         #expect(get.header("Allow") == "POST")
-        #expect(try c.roundTrip("POST /rpc HTTP/1.1\r\nHost: t\r\nContent-Type: text/plain\r\nContent-Length: 2\r\n\r\n{}").status == 415)
+        #expect(
+            try c.roundTrip("POST /rpc HTTP/1.1\r\nHost: t\r\nContent-Type: text/plain\r\nContent-Length: 2\r\n\r\n{}")
+                .status == 415)
         #expect(try c.roundTrip("GET /nope HTTP/1.1\r\nHost: t\r\n\r\n").status == 404)
         let head = try c.roundTrip("HEAD /healthz HTTP/1.1\r\nHost: t\r\n\r\n", headOnly: true)
         #expect(head.status == 200)
@@ -95,7 +105,8 @@ struct GatewayHTTPTests {
     @Test func slow_body_is_cut_off_with_408() throws {
         let gw = try GatewayProcess(["--body-timeout", "300ms"])
         let c = try RawClient(port: gw.port, timeout: 3)
-        c.send("POST /rpc HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\nContent-Length: 50\r\n\r\n{\"jsonrpc\"")
+        c.send(
+            "POST /rpc HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\nContent-Length: 50\r\n\r\n{\"jsonrpc\"")
         #expect(c.readResponse()?.status == 408)
         #expect(c.isClosedByPeer())
     }

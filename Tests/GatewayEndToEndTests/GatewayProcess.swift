@@ -13,7 +13,8 @@ final class GatewayProcess: @unchecked Sendable {
     static var binary: URL {
         if let p = ProcessInfo.processInfo.environment["GATEWAY_BIN"] { return URL(fileURLWithPath: p) }
         let candidates = [
-            URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("gateway"),
+            URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent(
+                "gateway"),
             Bundle.main.bundleURL.appendingPathComponent("gateway"),
             Bundle.main.bundleURL.deletingLastPathComponent().appendingPathComponent("gateway"),
             URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
@@ -25,7 +26,8 @@ final class GatewayProcess: @unchecked Sendable {
     /// Starts `gateway serve --port 0 <arguments>` and waits for its "listening" line and `/readyz`.
     init(_ arguments: [String] = [], port requested: Int = 0) throws {
         process.executableURL = GatewayProcess.binary
-        process.arguments = ["serve", "--host", "127.0.0.1", "--port", "\(requested)", "--log-level", "warning"] + arguments
+        process.arguments =
+            ["serve", "--host", "127.0.0.1", "--port", "\(requested)", "--log-level", "warning"] + arguments
         process.standardOutput = stdoutPipe
         process.standardError = stderrPipe
         try process.run()
@@ -38,16 +40,22 @@ final class GatewayProcess: @unchecked Sendable {
             line.append(chunk)
         }
         let text = String(decoding: line, as: UTF8.self)
-        guard let colon = text.lastIndex(of: ":"), let p = Int(text[text.index(after: colon)...].trimmingCharacters(in: .whitespacesAndNewlines)) else {
+        guard let colon = text.lastIndex(of: ":"),
+            let p = Int(text[text.index(after: colon)...].trimmingCharacters(in: .whitespacesAndNewlines))
+        else {
             process.terminate()
-            throw GatewayError.noPort(text + String(decoding: stderrPipe.fileHandleForReading.availableData, as: UTF8.self))
+            throw GatewayError.noPort(
+                text + String(decoding: stderrPipe.fileHandleForReading.availableData, as: UTF8.self))
         }
         port = p
         let ready = try RawClient(port: port).roundTrip("GET /readyz HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n")
         guard ready.status == 200 else { throw GatewayError.notReady(ready.status) }
     }
 
-    enum GatewayError: Error { case noPort(String), notReady(Int) }
+    enum GatewayError: Error {
+        case noPort(String)
+        case notReady(Int)
+    }
 
     var pid: Int32 { process.processIdentifier }
 

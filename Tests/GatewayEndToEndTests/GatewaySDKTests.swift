@@ -10,7 +10,9 @@ import Testing
 
 @Suite(.serialized)
 struct GatewaySDKTests {
-    func client(_ gw: GatewayProcess, _ configure: (inout JSONRPCClient.Configuration) -> Void = { _ in }) -> JSONRPCClient {
+    func client(_ gw: GatewayProcess, _ configure: (inout JSONRPCClient.Configuration) -> Void = { _ in })
+        -> JSONRPCClient
+    {
         var c = JSONRPCClient.Configuration()
         configure(&c)
         return JSONRPCClient(url: "http://127.0.0.1:\(gw.port)/rpc", configuration: c)
@@ -33,7 +35,9 @@ struct GatewaySDKTests {
                 return error as? JSONRPCClientError
             }
         }
-        for _ in 0..<2000 where (try? metric(gw, "gateway_calls_in_flight")) != 1 { try await Task.sleep(for: .milliseconds(2)) }
+        for _ in 0..<2000 where (try? metric(gw, "gateway_calls_in_flight")) != 1 {
+            try await Task.sleep(for: .milliseconds(2))
+        }
         gw.signal(SIGTERM)
         let error = await call.value
         // The server's own answer reaches the caller, after one attempt: the handler had run.
@@ -47,7 +51,9 @@ struct GatewaySDKTests {
     }
 
     @Test func probes_tell_a_503_from_no_answer_within_their_own_timeout() async throws {
-        let gw = try GatewayProcess(["--shutdown-delay", "2s", "--drain-timeout", "1s", "--cancel-timeout", "1s", "--termination-grace", "6s"])
+        let gw = try GatewayProcess([
+            "--shutdown-delay", "2s", "--drain-timeout", "1s", "--cancel-timeout", "1s", "--termination-grace", "6s",
+        ])
         let c = client(gw) { $0.probeTimeout = .milliseconds(500) }
         #expect(await c.readyStatus().isOK)
         gw.signal(SIGTERM)
@@ -93,7 +99,10 @@ struct GatewaySDKTests {
 
     @Test func max_connections_is_a_cap() async throws {
         let gw = try GatewayProcess()
-        let c = client(gw) { $0.maxConnections = 2; $0.maxConcurrentCalls = 64 }
+        let c = client(gw) {
+            $0.maxConnections = 2
+            $0.maxConcurrentCalls = 64
+        }
         try await withThrowingTaskGroup(of: Int.self) { group in
             for _ in 0..<32 { group.addTask { try await c.call(Sleep.self, SleepParams(ms: 20)) } }
             for try await r in group { #expect(r == 20) }
@@ -124,7 +133,10 @@ struct GatewaySDKTests {
         let results = try await c.batch(b)
         #expect(try results.value(a) == .int(3))
         #expect(try results.value(sum) == .int(7))
-        guard case .failure(let e) = results[missing] else { Issue.record("expected a failure"); return }
+        guard case .failure(let e) = results[missing] else {
+            Issue.record("expected a failure")
+            return
+        }
         #expect(e.rpcError?.code == -32601)
     }
 
@@ -173,7 +185,9 @@ struct GatewaySDKTests {
         let c = client(gw)
         let task = Task { try await c.call(Sleep.self, SleepParams(ms: 10_000)) }
         // The call is in flight once the server counts it.
-        for _ in 0..<500 where try metric(gw, "gateway_calls_in_flight") < 1 { try await Task.sleep(for: .milliseconds(5)) }
+        for _ in 0..<500 where try metric(gw, "gateway_calls_in_flight") < 1 {
+            try await Task.sleep(for: .milliseconds(5))
+        }
         let start = ContinuousClock.now
         task.cancel()
         let outcome = await task.result
@@ -183,7 +197,9 @@ struct GatewaySDKTests {
             return
         }
         // The disconnect cancels the handler: nothing stays in flight.
-        for _ in 0..<500 where try metric(gw, "gateway_calls_in_flight") > 0 { try await Task.sleep(for: .milliseconds(5)) }
+        for _ in 0..<500 where try metric(gw, "gateway_calls_in_flight") > 0 {
+            try await Task.sleep(for: .milliseconds(5))
+        }
         #expect(try metric(gw, "gateway_calls_in_flight") == 0)
     }
 
@@ -201,10 +217,14 @@ struct GatewaySDKTests {
 
     @Test func server_503_with_retry_after_is_retried_until_it_clears() async throws {
         let gw = try GatewayProcess(["--max-in-flight", "1"])
-        let c = client(gw) { $0.retry = .init(maxAttempts: 20, initialBackoff: .milliseconds(10), maxBackoff: .milliseconds(50)) }
+        let c = client(gw) {
+            $0.retry = .init(maxAttempts: 20, initialBackoff: .milliseconds(10), maxBackoff: .milliseconds(50))
+        }
         // One slow call fills the cap; a second is refused with 503 + Retry-After: 1 and retried after it.
         let slow = Task { try await c.call(Sleep.self, SleepParams(ms: 2000)) }
-        for _ in 0..<500 where try metric(gw, "gateway_calls_in_flight") < 1 { try await Task.sleep(for: .milliseconds(5)) }
+        for _ in 0..<500 where try metric(gw, "gateway_calls_in_flight") < 1 {
+            try await Task.sleep(for: .milliseconds(5))
+        }
         let start = ContinuousClock.now
         #expect(try await c.call("echo", params: ["ok"]) == ["ok"])
         #expect(ContinuousClock.now - start >= .milliseconds(900), "Retry-After: 1 honoured")
@@ -213,12 +233,16 @@ struct GatewaySDKTests {
 
     @Test func hundreds_of_concurrent_calls_reuse_a_few_connections() async throws {
         let gw = try GatewayProcess()
-        let c = client(gw) { $0.maxConnections = 16; $0.maxConcurrentCalls = 16 }
+        let c = client(gw) {
+            $0.maxConnections = 16
+            $0.maxConcurrentCalls = 16
+        }
         let n = 400
         let ok = try await withThrowingTaskGroup(of: Bool.self) { group in
             for i in 0..<n {
                 group.addTask {
-                    try await c.call(Subtract.self, SubtractParams(minuend: .int(i), subtrahend: .int(1))) == .int(i - 1)
+                    try await c.call(Subtract.self, SubtractParams(minuend: .int(i), subtrahend: .int(1)))
+                        == .int(i - 1)
                 }
             }
             return try await group.reduce(0) { $0 + ($1 ? 1 : 0) }
@@ -232,12 +256,14 @@ struct GatewaySDKTests {
     @Test func restart_under_load_loses_no_call() async throws {
         let first = try GatewayProcess(["--drain-timeout", "5s"])
         let port = first.port
-        let c = JSONRPCClient(url: "http://127.0.0.1:\(port)/rpc", configuration: {
-            var cfg = JSONRPCClient.Configuration()
-            cfg.retry = .init(maxAttempts: 30, initialBackoff: .milliseconds(20), maxBackoff: .milliseconds(200))
-            cfg.callTimeout = .seconds(20)
-            return cfg
-        }())
+        let c = JSONRPCClient(
+            url: "http://127.0.0.1:\(port)/rpc",
+            configuration: {
+                var cfg = JSONRPCClient.Configuration()
+                cfg.retry = .init(maxAttempts: 30, initialBackoff: .milliseconds(20), maxBackoff: .milliseconds(200))
+                cfg.callTimeout = .seconds(20)
+                return cfg
+            }())
         final class Load: Sendable {
             let stop = Atomic<Bool>(false)
             let failures = Mutex<[String]>([])
@@ -252,8 +278,11 @@ struct GatewaySDKTests {
                         while !load.stop.load(ordering: .relaxed) && i < 100_000 {
                             i += 1
                             do {
-                                let r = try await c.call(Subtract.self, SubtractParams(minuend: .int(w * 1000 + i), subtrahend: .int(1)))
-                                if r != .int(w * 1000 + i - 1) { load.failures.withLock { $0.append("wrong result \(r)") } }
+                                let r = try await c.call(
+                                    Subtract.self, SubtractParams(minuend: .int(w * 1000 + i), subtrahend: .int(1)))
+                                if r != .int(w * 1000 + i - 1) {
+                                    load.failures.withLock { $0.append("wrong result \(r)") }
+                                }
                                 load.done.add(1, ordering: .relaxed)
                             } catch {
                                 load.failures.withLock { $0.append("\(error)") }
@@ -265,7 +294,9 @@ struct GatewaySDKTests {
         }
         func waitForCalls(_ n: Int) async throws {
             let target = load.done.load(ordering: .relaxed) + n
-            for _ in 0..<2000 where load.done.load(ordering: .relaxed) < target { try await Task.sleep(for: .milliseconds(5)) }
+            for _ in 0..<2000 where load.done.load(ordering: .relaxed) < target {
+                try await Task.sleep(for: .milliseconds(5))
+            }
         }
         try await waitForCalls(300)
         first.signal(SIGTERM)

@@ -45,13 +45,17 @@ struct GatewayShutdownTests {
         p.waitUntilExit()
         #expect(p.terminationStatus == 3)
         #expect(p.terminationReason == .exit)
-        #expect(String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).contains("Address already in use"))
+        #expect(
+            String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).contains(
+                "Address already in use"))
     }
 
     @Test func budget_that_does_not_fit_the_grace_period_refuses_to_start() throws {
         let p = Process()
         p.executableURL = GatewayProcess.binary
-        p.arguments = ["serve", "--port", "0", "--shutdown-delay", "10s", "--drain-timeout", "20s", "--termination-grace", "30"]
+        p.arguments = [
+            "serve", "--port", "0", "--shutdown-delay", "10s", "--drain-timeout", "20s", "--termination-grace", "30",
+        ]
         let err = Pipe()
         p.standardError = err
         p.standardOutput = Pipe()
@@ -117,7 +121,10 @@ struct GatewayShutdownSequenceTests {
     @Test func batch_and_notification_in_flight_are_finished_by_the_drain() throws {
         let gw = try GatewayProcess(["--drain-timeout", "5s"])
         let batch = try RawClient(port: gw.port)
-        batch.send(RawClient.post(#"[{"jsonrpc":"2.0","method":"sleep","params":{"ms":300},"id":1},{"jsonrpc":"2.0","method":"sleep","params":{"ms":200},"id":2}]"#))
+        batch.send(
+            RawClient.post(
+                #"[{"jsonrpc":"2.0","method":"sleep","params":{"ms":300},"id":1},{"jsonrpc":"2.0","method":"sleep","params":{"ms":200},"id":2}]"#
+            ))
         let note = try RawClient(port: gw.port)
         note.send(RawClient.post(#"{"jsonrpc":"2.0","method":"sleep","params":{"ms":300}}"#))
         #expect(try RawClient(port: gw.port).roundTrip("GET /healthz HTTP/1.1\r\nHost: t\r\n\r\n").status == 200)

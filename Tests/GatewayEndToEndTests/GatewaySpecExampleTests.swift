@@ -6,20 +6,38 @@ import Testing
 struct GatewaySpecExampleTests {
     /// (request, expected response JSON or nil for "no content").
     static let examples: [(String, String?)] = [
-        (#"{"jsonrpc": "2.0", "method": "subtract", "params": [42, 23], "id": 1}"#, #"{"jsonrpc": "2.0", "result": 19, "id": 1}"#),
-        (#"{"jsonrpc": "2.0", "method": "subtract", "params": [23, 42], "id": 2}"#, #"{"jsonrpc": "2.0", "result": -19, "id": 2}"#),
-        (#"{"jsonrpc": "2.0", "method": "subtract", "params": {"subtrahend": 23, "minuend": 42}, "id": 3}"#, #"{"jsonrpc": "2.0", "result": 19, "id": 3}"#),
-        (#"{"jsonrpc": "2.0", "method": "subtract", "params": {"minuend": 42, "subtrahend": 23}, "id": 4}"#, #"{"jsonrpc": "2.0", "result": 19, "id": 4}"#),
+        (
+            #"{"jsonrpc": "2.0", "method": "subtract", "params": [42, 23], "id": 1}"#,
+            #"{"jsonrpc": "2.0", "result": 19, "id": 1}"#
+        ),
+        (
+            #"{"jsonrpc": "2.0", "method": "subtract", "params": [23, 42], "id": 2}"#,
+            #"{"jsonrpc": "2.0", "result": -19, "id": 2}"#
+        ),
+        (
+            #"{"jsonrpc": "2.0", "method": "subtract", "params": {"subtrahend": 23, "minuend": 42}, "id": 3}"#,
+            #"{"jsonrpc": "2.0", "result": 19, "id": 3}"#
+        ),
+        (
+            #"{"jsonrpc": "2.0", "method": "subtract", "params": {"minuend": 42, "subtrahend": 23}, "id": 4}"#,
+            #"{"jsonrpc": "2.0", "result": 19, "id": 4}"#
+        ),
         (#"{"jsonrpc": "2.0", "method": "update", "params": [1,2,3,4,5]}"#, nil),
         (#"{"jsonrpc": "2.0", "method": "foobar"}"#, nil),
-        (#"{"jsonrpc": "2.0", "method": "foobar", "id": "1"}"#, #"{"jsonrpc": "2.0", "error": {"code": -32601, "message": "Method not found", "data": "foobar"}, "id": "1"}"#),
+        (
+            #"{"jsonrpc": "2.0", "method": "foobar", "id": "1"}"#,
+            #"{"jsonrpc": "2.0", "error": {"code": -32601, "message": "Method not found", "data": "foobar"}, "id": "1"}"#
+        ),
         (#"{"jsonrpc": "2.0", "method": "foobar, "params": "bar", "baz]"#, "-32700"),
         (#"{"jsonrpc": "2.0", "method": 1, "params": "bar"}"#, "-32600"),
         (#"[{"jsonrpc": "2.0", "method": "sum", "params": [1,2,4], "id": "1"},{"jsonrpc": "2.0", "method"]"#, "-32700"),
         ("[]", "-32600"),
         ("[1]", "[-32600]"),
         ("[1,2,3]", "[-32600,-32600,-32600]"),
-        (#"[{"jsonrpc": "2.0", "method": "notify_sum", "params": [1,2,4]},{"jsonrpc": "2.0", "method": "notify_hello", "params": [7]}]"#, nil),
+        (
+            #"[{"jsonrpc": "2.0", "method": "notify_sum", "params": [1,2,4]},{"jsonrpc": "2.0", "method": "notify_hello", "params": [7]}]"#,
+            nil
+        ),
     ]
 
     func post(_ c: RawClient, _ body: String) throws -> RawResponse {
@@ -48,7 +66,9 @@ struct GatewaySpecExampleTests {
                 #expect(codes == want, "\(request) -> \(r.text)")
             } else {
                 let want = try JSONSerialization.jsonObject(with: Data(expected.utf8))
-                #expect(NSDictionary(dictionary: got as? [String: Any] ?? [:]) == NSDictionary(dictionary: want as! [String: Any]), "\(request) -> \(r.text)")
+                #expect(
+                    NSDictionary(dictionary: got as? [String: Any] ?? [:])
+                        == NSDictionary(dictionary: want as! [String: Any]), "\(request) -> \(r.text)")
             }
         }
     }
@@ -56,16 +76,18 @@ struct GatewaySpecExampleTests {
     @Test func mixed_batch_answers_each_entry_in_order() throws {
         let gw = try GatewayProcess()
         let c = try RawClient(port: gw.port)
-        let r = try post(c, #"""
-        [
-            {"jsonrpc": "2.0", "method": "sum", "params": [1,2,4], "id": "1"},
-            {"jsonrpc": "2.0", "method": "notify_hello", "params": [7]},
-            {"jsonrpc": "2.0", "method": "subtract", "params": [42,23], "id": "2"},
-            {"foo": "boo"},
-            {"jsonrpc": "2.0", "method": "foo.get", "params": {"name": "myself"}, "id": "5"},
-            {"jsonrpc": "2.0", "method": "get_data", "id": "9"}
-        ]
-        """#)
+        let r = try post(
+            c,
+            #"""
+            [
+                {"jsonrpc": "2.0", "method": "sum", "params": [1,2,4], "id": "1"},
+                {"jsonrpc": "2.0", "method": "notify_hello", "params": [7]},
+                {"jsonrpc": "2.0", "method": "subtract", "params": [42,23], "id": "2"},
+                {"foo": "boo"},
+                {"jsonrpc": "2.0", "method": "foo.get", "params": {"name": "myself"}, "id": "5"},
+                {"jsonrpc": "2.0", "method": "get_data", "id": "9"}
+            ]
+            """#)
         let a = r.json as? [[String: Any]] ?? []
         #expect(a.count == 5)
         #expect(a.map { $0["id"] as? String } == ["1", "2", nil, "5", "9"])
@@ -79,7 +101,10 @@ struct GatewaySpecExampleTests {
     @Test func large_integer_id_and_echoed_params_come_back_exactly() throws {
         let gw = try GatewayProcess()
         let c = try RawClient(port: gw.port)
-        let r = try post(c, #"{"jsonrpc":"2.0","method":"echo","params":{"n":12345678901234567890123,"f":1.5e300},"id":12345678901234567890123}"#)
+        let r = try post(
+            c,
+            #"{"jsonrpc":"2.0","method":"echo","params":{"n":12345678901234567890123,"f":1.5e300},"id":12345678901234567890123}"#
+        )
         #expect(r.text.contains(#""id":12345678901234567890123"#))
         #expect(r.text.contains(#"12345678901234567890123,"f":1.5e300"#))
     }
@@ -90,11 +115,16 @@ struct GatewaySpecExampleTests {
         var bad = Array(#"{"jsonrpc":"2.0","method":"echo","params":[""#.utf8)
         bad += [0xFF, 0xFE]
         bad += Array(#""],"id":1}"#.utf8)
-        c.send(Array("POST /rpc HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\nContent-Length: \(bad.count)\r\n\r\n".utf8) + bad)
+        c.send(
+            Array(
+                "POST /rpc HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\nContent-Length: \(bad.count)\r\n\r\n"
+                    .utf8) + bad)
         #expect(((c.readResponse()?.json as? [String: Any])?["error"] as? [String: Any])?["code"] as? Int == -32700)
         let deep = String(repeating: "[", count: 50_000)
         #expect(((try post(c, deep).json as? [String: Any])?["error"] as? [String: Any])?["code"] as? Int == -32700)
-        let batch = "[" + Array(repeating: #"{"jsonrpc":"2.0","method":"echo","id":1}"#, count: 1001).joined(separator: ",") + "]"
+        let batch =
+            "[" + Array(repeating: #"{"jsonrpc":"2.0","method":"echo","id":1}"#, count: 1001).joined(separator: ",")
+            + "]"
         let e = (try post(c, batch).json as? [String: Any])?["error"] as? [String: Any]
         #expect(e?["code"] as? Int == -32600)
         #expect((e?["data"] as? String)?.contains("1000") == true)
@@ -105,7 +135,9 @@ struct GatewaySpecExampleTests {
         let gw = try GatewayProcess()
         let c = try RawClient(port: gw.port)
         let start = Date()
-        let r = try c.roundTrip(RawClient.post(#"{"jsonrpc":"2.0","method":"sleep","params":{"ms":5000},"id":1}"#, extra: "RPC-Timeout: 100\r\n"))
+        let r = try c.roundTrip(
+            RawClient.post(
+                #"{"jsonrpc":"2.0","method":"sleep","params":{"ms":5000},"id":1}"#, extra: "RPC-Timeout: 100\r\n"))
         #expect(((r.json as? [String: Any])?["error"] as? [String: Any])?["code"] as? Int == -32001)
         // Not before the deadline, and not a whole sweep period after it.
         let elapsed = Date().timeIntervalSince(start)

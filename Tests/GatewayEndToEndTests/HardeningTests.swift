@@ -34,7 +34,7 @@ final class Flag: Sendable {
 @Suite(.serialized)
 struct HardeningTests {
     func server(
-        _ configure: (inout HTTPServerConfiguration) -> Void = { _ in },
+        configure: (inout HTTPServerConfiguration) -> Void = { _ in },
         work: @escaping @Sendable (HTTPServer?, HTTPRequest) -> HTTPReply
     ) throws -> HTTPServer {
         var c = HTTPServerConfiguration()
@@ -59,18 +59,22 @@ struct HardeningTests {
 
     @Test func small_bodies_run_on_the_loop_and_large_ones_off_it() async throws {
         let s = try server { server, request in
-            .async(HTTPAsyncReply(
-                deadline: nil,
-                work: {
-                    let onLoop = server?.loops.contains { $0.inLoop } ?? false
-                    return .text(.ok, onLoop ? "loop" : "pool")
-                }, onDeadline: { .text(.requestTimeout, "") }, onShutdown: { .text(.serviceUnavailable, "") }))
+            .async(
+                HTTPAsyncReply(
+                    deadline: nil,
+                    work: {
+                        let onLoop = server?.loops.contains { $0.inLoop } ?? false
+                        return .text(.ok, onLoop ? "loop" : "pool")
+                    }, onDeadline: { .text(.requestTimeout, "") }, onShutdown: { .text(.serviceUnavailable, "") }))
         }
         defer { _ = s.shutdown(Self.quick) }
         let port = s.port
         let (small, large) = try await onThread {
             let c = try RawClient(port: port)
-            return (try c.roundTrip(Self.post("small")).text, try c.roundTrip(Self.post(String(repeating: " ", count: 64 * 1024))).text)
+            return (
+                try c.roundTrip(Self.post("small")).text,
+                try c.roundTrip(Self.post(String(repeating: " ", count: 64 * 1024))).text
+            )
         }
         #expect(small == "loop")
         #expect(large == "pool")
@@ -79,22 +83,31 @@ struct HardeningTests {
     @Test func a_deadline_is_answered_by_the_loop_while_the_handler_still_computes() async throws {
         let release = Flag()
         let s = try server { _, _ in
-            .async(HTTPAsyncReply(
-                deadline: MonotonicClock.now() + 50_000_000,
-                work: {
-                    // CPU-bound and deaf to cancellation, until the test has its answer.
-                    var spins = 0
-                    while !release.isSet && spins < 30_000 { usleep(1000); spins += 1 }
-                    return .text(.ok, "late")
-                }, onDeadline: { .text(.requestTimeout, "deadline") }, onShutdown: { .text(.serviceUnavailable, "") }))
+            .async(
+                HTTPAsyncReply(
+                    deadline: MonotonicClock.now() + 50_000_000,
+                    work: {
+                        // CPU-bound and deaf to cancellation, until the test has its answer.
+                        var spins = 0
+                        while !release.isSet && spins < 30_000 {
+                            usleep(1000)
+                            spins += 1
+                        }
+                        return .text(.ok, "late")
+                    }, onDeadline: { .text(.requestTimeout, "deadline") },
+                    onShutdown: { .text(.serviceUnavailable, "") }))
         }
         defer { _ = s.shutdown(Self.quick) }
         let port = s.port
-        let r = try await onThread { try RawClient(port: port, timeout: 20).roundTrip(Self.post(String(repeating: " ", count: 64 * 1024))) }
+        let r = try await onThread {
+            try RawClient(port: port, timeout: 20).roundTrip(Self.post(String(repeating: " ", count: 64 * 1024)))
+        }
         // The handler is still running (it only stops once released), yet the answer came: the loop was free.
         #expect(!release.isSet)
         #expect(r.status == 408 && r.text == "deadline")
-        #expect(try await onThread { try RawClient(port: port).roundTrip("GET /healthz HTTP/1.1\r\nHost: t\r\n\r\n") }.status == 200)
+        #expect(
+            try await onThread { try RawClient(port: port).roundTrip("GET /healthz HTTP/1.1\r\nHost: t\r\n\r\n") }
+                .status == 200)
         release.set()
     }
 
@@ -102,15 +115,19 @@ struct HardeningTests {
         let release = Flag()
         let started = Flag()
         let s = try server { _, _ in
-            .async(HTTPAsyncReply(
-                deadline: nil, placement: .loop,
-                work: {
-                    // A handler that wrongly blocks its loop thread.
-                    started.set()
-                    var waited = 0
-                    while !release.isSet && waited < 30_000 { usleep(1000); waited += 1 }
-                    return .text(.ok, "done")
-                }, onDeadline: { .text(.requestTimeout, "") }, onShutdown: { .text(.serviceUnavailable, "") }))
+            .async(
+                HTTPAsyncReply(
+                    deadline: nil, placement: .loop,
+                    work: {
+                        // A handler that wrongly blocks its loop thread.
+                        started.set()
+                        var waited = 0
+                        while !release.isSet && waited < 30_000 {
+                            usleep(1000)
+                            waited += 1
+                        }
+                        return .text(.ok, "done")
+                    }, onDeadline: { .text(.requestTimeout, "") }, onShutdown: { .text(.serviceUnavailable, "") }))
         }
         let c = try RawClient(port: s.port, timeout: 20)
         c.send(Self.post("x"))
@@ -124,9 +141,11 @@ struct HardeningTests {
     }
 
     @Test func a_body_past_the_memory_budget_gets_503_before_it_is_read() throws {
-        let s = try server({ $0.memoryBudget = 1 << 20 }) { _, request in
-            .response(.text(.ok, "\(request.body.count)"))
-        }
+        let s = try server(
+            configure: { $0.memoryBudget = 1 << 20 },
+            work: { _, request in
+                .response(.text(.ok, "\(request.body.count)"))
+            })
         defer { _ = s.shutdown(Self.quick) }
         let big = try RawClient(port: s.port)
         big.send("POST /work HTTP/1.1\r\nHost: t\r\nContent-Length: \(2 << 20)\r\n\r\n")
@@ -139,7 +158,12 @@ struct HardeningTests {
     }
 
     @Test func past_the_connection_cap_probes_answer_and_the_rest_get_a_readable_503() throws {
-        let s = try server({ $0.maxConnections = 2; $0.connectionReserve = 4 }) { _, _ in .response(.text(.ok, "ok")) }
+        let s = try server(
+            configure: {
+                $0.maxConnections = 2
+                $0.connectionReserve = 4
+            },
+            work: { _, _ in .response(.text(.ok, "ok")) })
         defer { _ = s.shutdown(Self.quick) }
         let held = try (0..<2).map { _ in try RawClient(port: s.port) }
         #expect(try held[0].roundTrip(Self.post("a")).status == 200)
@@ -154,7 +178,12 @@ struct HardeningTests {
     }
 
     @Test func when_the_reserve_is_full_a_silent_connection_makes_room_for_a_probe() throws {
-        let s = try server({ $0.maxConnections = 1; $0.connectionReserve = 1 }) { _, _ in .response(.text(.ok, "ok")) }
+        let s = try server(
+            configure: {
+                $0.maxConnections = 1
+                $0.connectionReserve = 1
+            },
+            work: { _, _ in .response(.text(.ok, "ok")) })
         defer { _ = s.shutdown(Self.quick) }
         let held = try RawClient(port: s.port)
         #expect(try held.roundTrip(Self.post("a")).status == 200)
@@ -167,9 +196,12 @@ struct HardeningTests {
     }
 
     @Test func a_connection_that_sends_nothing_is_closed_at_the_header_timeout() throws {
-        let s = try server({ $0.headerTimeout = .milliseconds(300); $0.idleTimeout = .seconds(60) }) { _, _ in
-            .response(.text(.ok, "ok"))
-        }
+        let s = try server(
+            configure: {
+                $0.headerTimeout = .milliseconds(300)
+                $0.idleTimeout = .seconds(60)
+            },
+            work: { _, _ in .response(.text(.ok, "ok")) })
         defer { _ = s.shutdown(Self.quick) }
         let silent = try RawClient(port: s.port, timeout: 10)
         #expect(silent.isClosedByPeer())
@@ -182,12 +214,21 @@ struct HardeningTests {
 
     @Test func a_half_closed_client_is_never_told_the_server_is_shutting_down() throws {
         let gw = try Gateway(
-            http: { var h = HTTPServerConfiguration(); h.port = 0; h.eventLoops = 1; return h }(),
-            rpc: JSONRPCServer(methods: ExamplesService.methods(), logger: Logger(label: "test")), logger: Logger(label: "test"))
+            http: {
+                var h = HTTPServerConfiguration()
+                h.port = 0
+                h.eventLoops = 1
+                return h
+            }(),
+            rpc: JSONRPCServer(methods: ExamplesService.methods(), logger: Logger(label: "test")),
+            logger: Logger(label: "test"))
         let port = try gw.start()
         defer { _ = gw.shutdown(Self.quick) }
         let c = try RawClient(port: port, timeout: 10)
-        c.send(RawClient.post(#"[{"jsonrpc":"2.0","method":"sleep","params":{"ms":5000},"id":1},{"jsonrpc":"2.0","method":"subtract","params":[3,1],"id":2}]"#))
+        c.send(
+            RawClient.post(
+                #"[{"jsonrpc":"2.0","method":"sleep","params":{"ms":5000},"id":1},{"jsonrpc":"2.0","method":"subtract","params":[3,1],"id":2}]"#
+            ))
         for _ in 0..<5000 where gw.server.state.inFlightCalls < 1 { usleep(1000) }
         shutdown(c.fd, Int32(SHUT_WR))
         let answers = c.readResponse()?.json as? [[String: Any]]

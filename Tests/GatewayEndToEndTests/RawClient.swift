@@ -22,7 +22,9 @@ final class RawClient: @unchecked Sendable {
         addr.sin_port = in_port_t(UInt16(port).bigEndian)
         addr.sin_addr.s_addr = inet_addr("127.0.0.1")
         let rc = withUnsafePointer(to: &addr) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
         }
         if rc != 0 {
             // deinit runs for an initialised object even when init throws, and closes fd exactly once there;
@@ -66,7 +68,10 @@ final class RawClient: @unchecked Sendable {
     func readResponse(headOnly: Bool = false) -> RawResponse? {
         var end: Int? = nil
         while end == nil {
-            if let r = findHeadEnd() { end = r; break }
+            if let r = findHeadEnd() {
+                end = r
+                break
+            }
             if !fill() { return nil }
         }
         let head = String(decoding: buffer[0..<end!], as: UTF8.self)
@@ -89,7 +94,8 @@ final class RawClient: @unchecked Sendable {
 
     private func findHeadEnd() -> Int? {
         guard buffer.count >= 4 else { return nil }
-        for i in 0...(buffer.count - 4) where buffer[i] == 13 && buffer[i + 1] == 10 && buffer[i + 2] == 13 && buffer[i + 3] == 10 {
+        for i in 0...(buffer.count - 4)
+        where buffer[i] == 13 && buffer[i + 1] == 10 && buffer[i + 2] == 13 && buffer[i + 3] == 10 {
             return i
         }
         return nil

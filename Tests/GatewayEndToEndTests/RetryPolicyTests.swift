@@ -28,15 +28,29 @@ struct RetryPolicyTests {
     }
 
     @Test func shutting_down_answers_are_recognised() {
-        #expect(JSONRPCClient.isShuttingDownAnswer(Array(#"{"jsonrpc":"2.0","error":{"code":-32002,"message":"x"},"id":1}"#.utf8)))
-        #expect(JSONRPCClient.isShuttingDownAnswer(Array(#"[{"jsonrpc":"2.0","error":{"code":-32002,"message":"x"},"id":1}]"#.utf8)))
-        #expect(!JSONRPCClient.isShuttingDownAnswer(Array(#"[{"jsonrpc":"2.0","error":{"code":-32002,"message":"x"},"id":1},{"jsonrpc":"2.0","result":1,"id":2}]"#.utf8)))
-        #expect(!JSONRPCClient.isShuttingDownAnswer(Array(#"{"jsonrpc":"2.0","error":{"code":-32001,"message":"x"},"id":1}"#.utf8)))
+        #expect(
+            JSONRPCClient.isShuttingDownAnswer(
+                Array(#"{"jsonrpc":"2.0","error":{"code":-32002,"message":"x"},"id":1}"#.utf8)))
+        #expect(
+            JSONRPCClient.isShuttingDownAnswer(
+                Array(#"[{"jsonrpc":"2.0","error":{"code":-32002,"message":"x"},"id":1}]"#.utf8)))
+        #expect(
+            !JSONRPCClient.isShuttingDownAnswer(
+                Array(
+                    #"[{"jsonrpc":"2.0","error":{"code":-32002,"message":"x"},"id":1},{"jsonrpc":"2.0","result":1,"id":2}]"#
+                        .utf8)))
+        #expect(
+            !JSONRPCClient.isShuttingDownAnswer(
+                Array(#"{"jsonrpc":"2.0","error":{"code":-32001,"message":"x"},"id":1}"#.utf8)))
         // A handler that had started may have had effects: sent again only when the call is idempotent.
-        let started = Array(#"{"jsonrpc":"2.0","error":{"code":-32002,"message":"x","data":{"started":true,"retryable":false}},"id":1}"#.utf8)
+        let started = Array(
+            #"{"jsonrpc":"2.0","error":{"code":-32002,"message":"x","data":{"started":true,"retryable":false}},"id":1}"#
+                .utf8)
         #expect(!JSONRPCClient.isShuttingDownAnswer(started))
         #expect(JSONRPCClient.isShuttingDownAnswer(started, idempotent: true))
-        let notStarted = Array(#"{"jsonrpc":"2.0","error":{"code":-32002,"message":"x","data":{"started":false,"retryable":true}},"id":1}"#.utf8)
+        let notStarted = Array(
+            #"{"jsonrpc":"2.0","error":{"code":-32002,"message":"x","data":{"started":false,"retryable":true}},"id":1}"#
+                .utf8)
         #expect(JSONRPCClient.isShuttingDownAnswer(notStarted))
     }
 }

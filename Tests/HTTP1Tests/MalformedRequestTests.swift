@@ -33,10 +33,22 @@ struct MalformedRequestTests {
         ("POST / HTTP/1.1\r\n\(h)Transfer-Encoding: chunked\r\n\r\n0x5\r\n", 400, "chunk size 0x"),
         ("POST / HTTP/1.1\r\n\(h)Transfer-Encoding: chunked\r\n\r\n 5\r\n", 400, "chunk size leading space"),
         ("POST / HTTP/1.1\r\n\(h)Transfer-Encoding: chunked\r\n\r\n5 \r\nhello\r\n", 400, "chunk size trailing space"),
-        ("POST / HTTP/1.1\r\n\(h)Transfer-Encoding: chunked\r\n\r\nffffffffffffffffffff\r\n", 413, "chunk size overflow"),
-        ("POST / HTTP/1.1\r\n\(h)Transfer-Encoding: chunked\r\n\r\n3;\r\nabc\r\n0\r\n\r\n", 400, "extension without a name"),
-        ("POST / HTTP/1.1\r\n\(h)Transfer-Encoding: chunked\r\n\r\n3;a=\r\nabc\r\n0\r\n\r\n", 400, "extension without a value"),
-        ("POST / HTTP/1.1\r\n\(h)Transfer-Encoding: chunked\r\n\r\n3;a=\"x\r\nabc\r\n0\r\n\r\n", 400, "unterminated quoted value"),
+        (
+            "POST / HTTP/1.1\r\n\(h)Transfer-Encoding: chunked\r\n\r\nffffffffffffffffffff\r\n", 413,
+            "chunk size overflow"
+        ),
+        (
+            "POST / HTTP/1.1\r\n\(h)Transfer-Encoding: chunked\r\n\r\n3;\r\nabc\r\n0\r\n\r\n", 400,
+            "extension without a name"
+        ),
+        (
+            "POST / HTTP/1.1\r\n\(h)Transfer-Encoding: chunked\r\n\r\n3;a=\r\nabc\r\n0\r\n\r\n", 400,
+            "extension without a value"
+        ),
+        (
+            "POST / HTTP/1.1\r\n\(h)Transfer-Encoding: chunked\r\n\r\n3;a=\"x\r\nabc\r\n0\r\n\r\n", 400,
+            "unterminated quoted value"
+        ),
         ("POST / HTTP/1.1\r\n\(h)Transfer-Encoding: chunked\r\n\r\n5\r\nhelloXX", 400, "chunk without CRLF"),
         ("POST / HTTP/1.1\r\n\(h)Transfer-Encoding: chunked\r\n\r\n5\nhello\r\n", 400, "chunk size bare LF"),
         // RFC 9112 §2.2: bare CR is invalid; we also refuse bare LF as a line terminator.
@@ -77,7 +89,8 @@ struct MalformedRequestTests {
             for chunk in [Int.max, 1] {
                 do {
                     let (requests, _, _) = try parseAll(Array(row.raw.utf8), chunk: chunk)
-                    Issue.record("\(row.why) (chunk \(chunk)): parsed \(requests.count) request(s) instead of \(row.status)")
+                    Issue.record(
+                        "\(row.why) (chunk \(chunk)): parsed \(requests.count) request(s) instead of \(row.status)")
                 } catch {
                     #expect(error.status.code == row.status, "\(row.why) (chunk \(chunk)): \(error)")
                 }

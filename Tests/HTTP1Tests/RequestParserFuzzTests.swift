@@ -23,9 +23,11 @@ struct RequestParserFuzzTests {
         "GET /healthz HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\nGET / HTTP/1.0\r\n\r\n",
         "POST /rpc HTTP/1.1\r\nHost: a\r\nExpect: 100-continue\r\nContent-Length: 2\r\n\r\nhi",
     ]
-    static let interesting: [[UInt8]] = [[13], [10], [32], [9], [0], [0x7F], [0xFF], Array(":".utf8), Array(",".utf8),
+    static let interesting: [[UInt8]] = [
+        [13], [10], [32], [9], [0], [0x7F], [0xFF], Array(":".utf8), Array(",".utf8),
         Array(";".utf8), Array("0".utf8), Array("f".utf8), Array("\r\n".utf8), Array("Content-Length: 3\r\n".utf8),
-        Array("Transfer-Encoding: chunked\r\n".utf8), Array(" chunked".utf8), Array("\r\n\r\n".utf8)]
+        Array("Transfer-Encoding: chunked\r\n".utf8), Array(" chunked".utf8), Array("\r\n\r\n".utf8),
+    ]
 
     enum Outcome: Equatable {
         case requests([String])
@@ -58,7 +60,7 @@ struct RequestParserFuzzTests {
     }
 
     @Test func split_never_changes_the_outcome_of_mutated_requests() {
-        var rng = SplitMix(state: 20261128)
+        var rng = SplitMix(state: 20_261_128)
         var disagreements: [String] = []
         for _ in 0..<3000 {
             let input = mutate(Array(Self.seeds.randomElement(using: &rng)!.utf8), &rng)
@@ -66,7 +68,9 @@ struct RequestParserFuzzTests {
             for chunk in [1, 3] {
                 let split = outcome(input, chunk: chunk)
                 if split != whole {
-                    disagreements.append("\(String(decoding: input, as: UTF8.self).debugDescription): \(whole) vs \(split) (chunk \(chunk))")
+                    disagreements.append(
+                        "\(String(decoding: input, as: UTF8.self).debugDescription): \(whole) vs \(split) (chunk \(chunk))"
+                    )
                 }
             }
         }

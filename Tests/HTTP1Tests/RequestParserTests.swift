@@ -4,7 +4,9 @@ import Testing
 @testable import HTTP1
 
 /// Feeds `bytes` in pieces of `chunk` bytes and collects every request; stops at the first error.
-func parseAll(_ bytes: [UInt8], chunk: Int = Int.max, limits: HTTPLimits = HTTPLimits()) throws(HTTPParseError) -> (requests: [HTTPRequest], continues: Int, parser: RequestParser) {
+func parseAll(_ bytes: [UInt8], chunk: Int = Int.max, limits: HTTPLimits = HTTPLimits()) throws(HTTPParseError) -> (
+    requests: [HTTPRequest], continues: Int, parser: RequestParser
+) {
     var p = RequestParser(limits: limits)
     var requests: [HTTPRequest] = []
     var continues = 0
@@ -30,13 +32,20 @@ func bytes(_ s: String) -> [UInt8] { Array(s.utf8) }
 struct RequestParserTests {
     static let valid: [(name: String, raw: String, method: String, target: String, body: String)] = [
         ("get", "GET /healthz HTTP/1.1\r\nHost: a\r\n\r\n", "GET", "/healthz", ""),
-        ("post with length", "POST /rpc HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\n\r\nhello", "POST", "/rpc", "hello"),
-        ("chunked with extension and trailer",
-         "POST /rpc HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n5;name=\"v\\\"w\"\r\nhello\r\n1 ;x ; y = z\r\n!\r\n0\r\nX-Trailer: t\r\n\r\n",
-         "POST", "/rpc", "hello!"),
+        (
+            "post with length", "POST /rpc HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\n\r\nhello", "POST", "/rpc",
+            "hello"
+        ),
+        (
+            "chunked with extension and trailer",
+            "POST /rpc HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n5;name=\"v\\\"w\"\r\nhello\r\n1 ;x ; y = z\r\n!\r\n0\r\nX-Trailer: t\r\n\r\n",
+            "POST", "/rpc", "hello!"
+        ),
         ("http/1.0 without host", "GET / HTTP/1.0\r\n\r\n", "GET", "/", ""),
-        ("absolute form", "GET http://example.com:8080/readyz?verbose HTTP/1.1\r\nHost: example.com\r\n\r\n", "GET",
-         "http://example.com:8080/readyz?verbose", ""),
+        (
+            "absolute form", "GET http://example.com:8080/readyz?verbose HTTP/1.1\r\nHost: example.com\r\n\r\n", "GET",
+            "http://example.com:8080/readyz?verbose", ""
+        ),
         ("leading empty line ignored", "\r\nGET / HTTP/1.1\r\nHost: a\r\n\r\n", "GET", "/", ""),
         ("obs-text in a value", "GET / HTTP/1.1\r\nHost: a\r\nX: caf\u{e9}\r\n\r\n", "GET", "/", ""),
         ("tab around a value", "GET / HTTP/1.1\r\nHost:\ta \t\r\n\r\n", "GET", "/", ""),
@@ -64,7 +73,8 @@ struct RequestParserTests {
     }
 
     @Test func pipelined_requests_come_out_in_order() throws {
-        let raw = "GET /a HTTP/1.1\r\nHost: a\r\n\r\nPOST /b HTTP/1.1\r\nHost: a\r\nContent-Length: 2\r\n\r\nhiGET /c HTTP/1.1\r\nHost: a\r\n\r\n"
+        let raw =
+            "GET /a HTTP/1.1\r\nHost: a\r\n\r\nPOST /b HTTP/1.1\r\nHost: a\r\nContent-Length: 2\r\n\r\nhiGET /c HTTP/1.1\r\nHost: a\r\n\r\n"
         for chunk in [Int.max, 1, 3] {
             let (requests, _, _) = try parseAll(bytes(raw), chunk: chunk)
             #expect(requests.map(\.head.target) == ["/a", "/b", "/c"])
@@ -101,18 +111,30 @@ struct RequestParserTests {
     @Test func a_head_is_announced_before_a_body_that_has_not_arrived() throws {
         var p = RequestParser()
         p.feed(bytes("POST /rpc HTTP/1.1\r\nHost: a\r\nContent-Length: 4\r\n\r\nab"))
-        guard case .head(let h) = try p.next() else { Issue.record("no head event"); return }
+        guard case .head(let h) = try p.next() else {
+            Issue.record("no head event")
+            return
+        }
         #expect(h.framing == .length(4))
-        guard case .needMore = try p.next() else { Issue.record("expected needMore"); return }
+        guard case .needMore = try p.next() else {
+            Issue.record("expected needMore")
+            return
+        }
         p.feed(bytes("cd"))
-        guard case .request(let r) = try p.next() else { Issue.record("no request"); return }
+        guard case .request(let r) = try p.next() else {
+            Issue.record("no request")
+            return
+        }
         #expect(r.body == bytes("abcd"))
     }
 
     @Test func no_head_event_when_the_whole_body_is_buffered() throws {
         var p = RequestParser()
         p.feed(bytes("POST /rpc HTTP/1.1\r\nHost: a\r\nContent-Length: 2\r\n\r\nhi"))
-        guard case .request(let r) = try p.next() else { Issue.record("expected the request at once"); return }
+        guard case .request(let r) = try p.next() else {
+            Issue.record("expected the request at once")
+            return
+        }
         #expect(r.body == bytes("hi"))
     }
 
@@ -121,17 +143,29 @@ struct RequestParserTests {
         var p = RequestParser()
         #expect(p.isIdle)
         p.feed(bytes("\r\n"))
-        guard case .needMore = try p.next() else { Issue.record("expected needMore"); return }
+        guard case .needMore = try p.next() else {
+            Issue.record("expected needMore")
+            return
+        }
         #expect(!p.isIdle)
     }
 
     @Test func expect_continue_is_announced_once_before_the_body() throws {
         var p = RequestParser()
         p.feed(bytes("POST /rpc HTTP/1.1\r\nHost: a\r\nExpect: 100-continue\r\nContent-Length: 2\r\n\r\n"))
-        guard case .expectContinue = try p.next() else { Issue.record("no expectContinue"); return }
-        guard case .needMore = try p.next() else { Issue.record("expected needMore"); return }
+        guard case .expectContinue = try p.next() else {
+            Issue.record("no expectContinue")
+            return
+        }
+        guard case .needMore = try p.next() else {
+            Issue.record("expected needMore")
+            return
+        }
         p.feed(bytes("hi"))
-        guard case .request(let r) = try p.next() else { Issue.record("no request"); return }
+        guard case .request(let r) = try p.next() else {
+            Issue.record("no request")
+            return
+        }
         #expect(r.body == bytes("hi"))
     }
 
@@ -175,23 +209,37 @@ struct RequestParserMemoryTests {
     @Test func tiny_chunks_with_long_extensions_do_not_pile_up_in_the_buffer() throws {
         var p = RequestParser()
         p.feed(Array("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n".utf8))
-        guard case .head = try p.next() else { Issue.record("no head event before a chunked body"); return }
+        guard case .head = try p.next() else {
+            Issue.record("no head event before a chunked body")
+            return
+        }
         let chunk = Array(("1;" + String(repeating: "e", count: 3000) + "\r\nX\r\n").utf8)
         for _ in 0..<200 {
             p.feed(chunk)
-            guard case .needMore = try p.next() else { Issue.record("unexpected event"); return }
+            guard case .needMore = try p.next() else {
+                Issue.record("unexpected event")
+                return
+            }
             #expect(p.buffer.count < 8192)
         }
         p.feed(Array("0\r\n\r\n".utf8))
-        guard case .request(let r) = try p.next() else { Issue.record("no request"); return }
+        guard case .request(let r) = try p.next() else {
+            Issue.record("no request")
+            return
+        }
         #expect(r.body.count == 200)
     }
 
     @Test func a_partial_head_keeps_its_place_when_the_buffer_is_compacted() throws {
         var p = RequestParser()
         // 5 KB of a first request's body consumed, then a head arriving in pieces.
-        p.feed(Array("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 5000\r\n\r\n".utf8) + Array(repeating: 0x61, count: 5000))
-        guard case .request = try p.next() else { Issue.record("no first request"); return }
+        p.feed(
+            Array("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 5000\r\n\r\n".utf8)
+                + Array(repeating: 0x61, count: 5000))
+        guard case .request = try p.next() else {
+            Issue.record("no first request")
+            return
+        }
         for piece in ["GET /se", "cond HTTP/1.1\r\nHo", "st: a\r\n", "\r\n"] {
             p.feed(Array(piece.utf8))
             if case .request(let r) = try p.next() {

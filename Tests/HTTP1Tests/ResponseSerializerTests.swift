@@ -3,16 +3,22 @@ import Testing
 @testable import HTTP1
 
 struct ResponseSerializerTests {
-    func text(_ status: HTTPStatus, body: String = "", close: Bool = false, headOnly: Bool = false, http10: Bool = false) -> String {
+    func text(
+        _ status: HTTPStatus, body: String = "", close: Bool = false, headOnly: Bool = false, http10: Bool = false
+    ) -> String {
         var out: [UInt8] = []
         ResponseSerializer.write(
             status: status, fields: ["Content-Type": "text/plain"], body: Array(body.utf8),
-            date: "Sun, 06 Nov 1994 08:49:37 GMT", close: close, keepAliveHTTP10: http10, headOnly: headOnly, into: &out)
+            date: "Sun, 06 Nov 1994 08:49:37 GMT", close: close, keepAliveHTTP10: http10, headOnly: headOnly, into: &out
+        )
         return String(decoding: out, as: UTF8.self)
     }
 
     @Test func ok_carries_date_and_content_length() {
-        #expect(text(.ok, body: "ok") == "HTTP/1.1 200 OK\r\nDate: Sun, 06 Nov 1994 08:49:37 GMT\r\nContent-Type: text/plain\r\nContent-Length: 2\r\n\r\nok")
+        #expect(
+            text(.ok, body: "ok")
+                == "HTTP/1.1 200 OK\r\nDate: Sun, 06 Nov 1994 08:49:37 GMT\r\nContent-Type: text/plain\r\nContent-Length: 2\r\n\r\nok"
+        )
     }
 
     @Test func no_content_has_no_length_and_no_body() {

@@ -22,7 +22,9 @@ final class Gate: Sendable {
 }
 
 struct JSONRPCServerLimitTests {
-    static func server(maxInFlight: Int = 10, batchConcurrency: Int = 32, maxDepth: Int = 128, gate: Gate = Gate()) -> JSONRPCServer {
+    static func server(maxInFlight: Int = 10, batchConcurrency: Int = 32, maxDepth: Int = 128, gate: Gate = Gate())
+        -> JSONRPCServer
+    {
         var t = RPCMethodTable()
         t.register("wait") { _, _ in
             try await gate.enter()
@@ -47,7 +49,9 @@ struct JSONRPCServerLimitTests {
     }
 
     static func batch(_ method: String, _ n: Int) -> [UInt8] {
-        Array(("[" + (1...n).map { #"{"jsonrpc":"2.0","method":"\#(method)","id":\#($0)}"# }.joined(separator: ",") + "]").utf8)
+        Array(
+            ("[" + (1...n).map { #"{"jsonrpc":"2.0","method":"\#(method)","id":\#($0)}"# }.joined(separator: ",") + "]")
+                .utf8)
     }
 
     /// Polls (bounded) until `condition` holds: the server sends no event when a handler starts.
@@ -87,7 +91,10 @@ struct JSONRPCServerLimitTests {
         await Self.until { gate.running.load(ordering: .relaxed) == 3 }
         try await Task.sleep(for: .milliseconds(20))
         gate.open.store(true, ordering: .relaxed)
-        guard case .body(let out) = await t.value else { Issue.record("no answer"); return }
+        guard case .body(let out) = await t.value else {
+            Issue.record("no answer")
+            return
+        }
         let answers = try JSONValue(parsing: out).arrayValue ?? []
         #expect(answers.count == 20)
         #expect(answers.map { $0["id"] } == (1...20).map { .int($0) })
@@ -106,11 +113,13 @@ struct JSONRPCServerLimitTests {
     @Test func params_honour_a_max_depth_above_the_default() async throws {
         let s = Self.server(maxDepth: 200)
         let nested = String(repeating: "[", count: 150) + "1" + String(repeating: "]", count: 150)
-        let out = await s.respond(to: Array(#"{"jsonrpc":"2.0","method":"echo","params":\#(nested),"id":1}"#.utf8), call: RPCCall())
+        let out = await s.respond(
+            to: Array(#"{"jsonrpc":"2.0","method":"echo","params":\#(nested),"id":1}"#.utf8), call: RPCCall())
         let v = try JSONValue(parsing: out ?? [], maxDepth: 300)
         #expect(v["result"] != nil, "\(String(decoding: out ?? [], as: UTF8.self).prefix(200))")
         let deeper = String(repeating: "[", count: 250) + "1" + String(repeating: "]", count: 250)
-        let refused = await s.respond(to: Array(#"{"jsonrpc":"2.0","method":"echo","params":\#(deeper),"id":1}"#.utf8), call: RPCCall())
+        let refused = await s.respond(
+            to: Array(#"{"jsonrpc":"2.0","method":"echo","params":\#(deeper),"id":1}"#.utf8), call: RPCCall())
         #expect(try JSONValue(parsing: refused ?? [])["error"]?["code"] != nil)
     }
 
@@ -118,7 +127,8 @@ struct JSONRPCServerLimitTests {
         let s = Self.server()
         let digits = String(repeating: "9", count: 100_000)
         for params in ["[1e400]", "[-1e400]", "[\(digits)]"] {
-            let out = await s.respond(to: Array(#"{"jsonrpc":"2.0","method":"half","params":\#(params),"id":1}"#.utf8), call: RPCCall())
+            let out = await s.respond(
+                to: Array(#"{"jsonrpc":"2.0","method":"half","params":\#(params),"id":1}"#.utf8), call: RPCCall())
             let v = try JSONValue(parsing: out ?? [])
             #expect(v["error"]?["code"] == -32602)
             #expect((v["error"]?["data"]?.stringValue?.utf8.count ?? .max) < 200)

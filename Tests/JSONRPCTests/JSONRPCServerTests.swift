@@ -11,7 +11,10 @@ enum Add: JSONRPCMethod {
     static let name = "add"
 }
 
-struct NamedParams: Codable, Sendable { var a: Int; var b: Int }
+struct NamedParams: Codable, Sendable {
+    var a: Int
+    var b: Int
+}
 enum Named: JSONRPCMethod {
     typealias Params = NamedParams
     typealias Result = Int
@@ -42,7 +45,10 @@ struct JSONRPCServerTests {
     }
 
     @Test func typed_positional_and_named_params() async throws {
-        #expect(try await call(#"{"jsonrpc":"2.0","method":"add","params":[1,2,3],"id":1}"#) == ["jsonrpc": "2.0", "result": 6, "id": 1])
+        #expect(
+            try await call(#"{"jsonrpc":"2.0","method":"add","params":[1,2,3],"id":1}"#) == [
+                "jsonrpc": "2.0", "result": 6, "id": 1,
+            ])
         #expect(try await call(#"{"jsonrpc":"2.0","method":"named","params":{"a":6,"b":7},"id":"x"}"#)?["result"] == 42)
     }
 
@@ -62,13 +68,18 @@ struct JSONRPCServerTests {
     @Test func notifications_get_no_answer_even_on_error() async throws {
         #expect(try await call(#"{"jsonrpc":"2.0","method":"add","params":[1]}"#) == nil)
         #expect(try await call(#"{"jsonrpc":"2.0","method":"nope"}"#) == nil)
-        #expect(try await call(#"[{"jsonrpc":"2.0","method":"add","params":[1]},{"jsonrpc":"2.0","method":"x"}]"#) == nil)
+        #expect(
+            try await call(#"[{"jsonrpc":"2.0","method":"add","params":[1]},{"jsonrpc":"2.0","method":"x"}]"#) == nil)
     }
 
     @Test func batch_keeps_request_order_and_the_limit_is_one_error() async throws {
-        let r = try await call(#"[{"jsonrpc":"2.0","method":"add","params":[1],"id":"a"},{"jsonrpc":"2.0","method":"add","params":[2],"id":"b"}]"#)
+        let r = try await call(
+            #"[{"jsonrpc":"2.0","method":"add","params":[1],"id":"a"},{"jsonrpc":"2.0","method":"add","params":[2],"id":"b"}]"#
+        )
         #expect(r?.arrayValue?.map { $0["id"] } == ["a", "b"])
-        let over = try await call(String(repeating: #"{"jsonrpc":"2.0","method":"add","params":[1],"id":1},"#, count: 4).dropLast().description.wrappedInBrackets)
+        let over = try await call(
+            String(repeating: #"{"jsonrpc":"2.0","method":"add","params":[1],"id":1},"#, count: 4).dropLast()
+                .description.wrappedInBrackets)
         #expect(over?["error"]?["code"] == -32600)
         #expect(over?["error"]?["data"]?.stringValue?.contains("3") == true)
     }
@@ -97,7 +108,9 @@ struct JSONRPCServerTests {
         let call = RPCCall(deadline: .now + .seconds(60), timeoutMs: 5)
         let task = Task {
             await server.respond(
-                to: Array(#"[{"jsonrpc":"2.0","method":"add","params":[1],"id":1},{"jsonrpc":"2.0","method":"slow","id":2}]"#.utf8),
+                to: Array(
+                    #"[{"jsonrpc":"2.0","method":"add","params":[1],"id":1},{"jsonrpc":"2.0","method":"slow","id":2}]"#
+                        .utf8),
                 call: call)
         }
         // Wait for the fast entry to be recorded (an event, polled with a bound).

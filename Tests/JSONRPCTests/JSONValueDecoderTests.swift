@@ -3,12 +3,23 @@ import Testing
 @testable import JSONRPC
 
 struct JSONValueDecoderTests {
-    struct Inner: Decodable, Equatable { var x: [Int]; var y: String? }
-    struct Outer: Decodable, Equatable { var a: Int; var b: Double; var c: Bool; var inner: Inner; var opt: Int? }
+    struct Inner: Decodable, Equatable {
+        var x: [Int]
+        var y: String?
+    }
+    struct Outer: Decodable, Equatable {
+        var a: Int
+        var b: Double
+        var c: Bool
+        var inner: Inner
+        var opt: Int?
+    }
 
     @Test func nested_codable_types_decode() throws {
         let v = try JSONValue(parsing: #"{"a":1,"b":2.5,"c":true,"inner":{"x":[1,2,3]},"opt":null}"#)
-        #expect(try JSONValueDecoder.decode(Outer.self, from: v) == Outer(a: 1, b: 2.5, c: true, inner: Inner(x: [1, 2, 3], y: nil), opt: nil))
+        #expect(
+            try JSONValueDecoder.decode(Outer.self, from: v)
+                == Outer(a: 1, b: 2.5, c: true, inner: Inner(x: [1, 2, 3], y: nil), opt: nil))
     }
 
     @Test func integral_numbers_written_as_floats_decode_as_integers() throws {
@@ -26,16 +37,25 @@ struct JSONValueDecoderTests {
         } catch let DecodingError.typeMismatch(_, context) {
             #expect(context.codingPath.map { $0.intValue.map(String.init) ?? $0.stringValue } == ["inner", "x", "1"])
         }
-        #expect(throws: DecodingError.self) { try JSONValueDecoder.decode(Outer.self, from: JSONValue(parsing: #"{"a":1}"#)) }
+        #expect(throws: DecodingError.self) {
+            try JSONValueDecoder.decode(Outer.self, from: JSONValue(parsing: #"{"a":1}"#))
+        }
         #expect(throws: DecodingError.self) { try JSONValueDecoder.decode([Int].self, from: JSONValue(parsing: "{}")) }
     }
 }
 
 struct JSONValueEncoderTests {
-    struct Point: Codable, Equatable { var x: Int; var y: Double; var tags: [String]; var next: [Point]?; var flag: Bool? }
+    struct Point: Codable, Equatable {
+        var x: Int
+        var y: Double
+        var tags: [String]
+        var next: [Point]?
+        var flag: Bool?
+    }
 
     @Test func round_trips_through_the_decoder() throws {
-        let p = Point(x: 1, y: 2.5, tags: ["a", "b"], next: [Point(x: 3, y: -1, tags: [], next: nil, flag: true)], flag: nil)
+        let p = Point(
+            x: 1, y: 2.5, tags: ["a", "b"], next: [Point(x: 3, y: -1, tags: [], next: nil, flag: true)], flag: nil)
         let v = try JSONValueEncoder.encode(p)
         #expect(try JSONValueDecoder.decode(Point.self, from: v) == p)
         #expect(v["x"] == 1)

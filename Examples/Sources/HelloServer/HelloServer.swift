@@ -12,7 +12,10 @@ enum Greet: JSONRPCMethod {  // declared once: the server registers it, a client
 
 actor Visits {
     var count = 0
-    func next() -> Int { count += 1; return count }
+    func next() -> Int {
+        count += 1
+        return count
+    }
 }
 
 struct HelloService: GatewayService {

@@ -1,12 +1,13 @@
-// A todo service: state in an actor, a readiness check, header auth, a long cancellable method and a blocking
-// one. `todo-server serve --port 9000` (every flag of `gateway serve`), `todo-server call …`, `todo-server ready`.
-#if canImport(Glibc)
-import Glibc
-#endif
 import GatewayApp
 import JSONRPC
 import JSONRPCServer
 import TodoAPI
+
+// A todo service: state in an actor, a readiness check, header auth, a long cancellable method and a blocking
+// one. `todo-server serve --port 9000` (every flag of `gateway serve`), `todo-server call …`, `todo-server ready`.
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 actor TodoStore {
     private var todos: [Int: Todo] = [:]
