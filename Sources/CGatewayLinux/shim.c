@@ -139,3 +139,6 @@ int cgw_route_shutdown_signals(int *read_fd) {
     *read_fd = fds[0];
     return 0;
 }
+
+/// Names the calling thread (at most 15 bytes are kept).
+void cgw_set_thread_name(const char *name) { (void)pthread_setname_np(pthread_self(), name); }

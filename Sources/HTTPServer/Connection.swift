@@ -19,9 +19,20 @@ final class InFlightCall {
     }
 }
 
-/// Sends a loop-confined reference into a task that runs on the same loop.
+/// Carries a loop-confined reference through a task or closure; only its loop may open it (checked).
 struct LoopBound<T: AnyObject>: @unchecked Sendable {
-    let value: T
+    private let wrapped: T
+    let loop: EventLoop
+
+    init(_ value: T, on loop: EventLoop) {
+        wrapped = value
+        self.loop = loop
+    }
+
+    var value: T {
+        loop.assertInLoop()
+        return wrapped
+    }
 }
 
 /// A client connection, touched only on its loop's thread.
@@ -63,6 +74,7 @@ final class Connection: SelectorHandler {
     // MARK: events
 
     func handle(events: SelectorEvents) {
+        context.loop.assertInLoop()
         if closed { return }
         if events.contains(.error) {
             abort(cut: false)
@@ -259,9 +271,9 @@ final class Connection: SelectorHandler {
             core.state.inFlightCount.add(1, ordering: .relaxed)
             core.state.runningCount.add(1, ordering: .relaxed)
             let state = core.state
-            let bound = LoopBound(value: self)
-            let boundCall = LoopBound(value: c)
             let loop = context.loop
+            let bound = LoopBound(self, on: loop)
+            let boundCall = LoopBound(c, on: loop)
             // The body now belongs to the call: it stays charged to the memory budget until the work ends.
             let charge = request.body.count
             if charge > 0 { state.bufferedBytes.add(charge, ordering: .relaxed) }
@@ -292,6 +304,7 @@ final class Connection: SelectorHandler {
 
     /// Sends the answer of `c` unless it was answered already (deadline or shutdown came first).
     func answer(_ c: InFlightCall, with response: HTTPResponse) {
+        context.loop.assertInLoop()
         guard !c.answered else { return }
         c.answered = true
         core.state.inFlightCount.add(-1, ordering: .relaxed)
@@ -398,6 +411,7 @@ final class Connection: SelectorHandler {
     // MARK: timers
 
     func checkTimers(now: UInt64) {
+        context.loop.assertInLoop()
         if let c = call {
             if let d = c.reply.deadline, now >= d {
                 c.reply.onCancel?(.deadline)
@@ -429,6 +443,7 @@ final class Connection: SelectorHandler {
 
     /// Drain: idle connections close now; busy ones close after their current response.
     func beginDrain() {
+        context.loop.assertInLoop()
         // A request may be waiting unread in the socket: read it first so it is served, not dropped.
         if isIdle && timer.kind != .linger && !peerClosed { readAvailable() }
         if closed { return }
@@ -442,6 +457,7 @@ final class Connection: SelectorHandler {
 
     /// End of drain: unfinished work is cancelled and answered with its shutdown response.
     func cancelCall() {
+        context.loop.assertInLoop()
         guard let c = call else { return }
         c.reply.onCancel?(.shutdown)
         c.task?.cancel()

@@ -175,9 +175,7 @@ struct GatewayHTTPTests {
     }
 
     @Test func environment_variables_set_flags() throws {
-        setenv("GATEWAY_RPC_PATH", "/v1/rpc", 1)
-        defer { unsetenv("GATEWAY_RPC_PATH") }
-        let gw = try GatewayProcess()
+        let gw = try GatewayProcess(environment: ["GATEWAY_RPC_PATH": "/v1/rpc"])
         let c = try RawClient(port: gw.port)
         #expect(try c.roundTrip(RawClient.post(subtract, path: "/v1/rpc")).status == 200)
         #expect(try c.roundTrip(RawClient.post(subtract)).status == 404)

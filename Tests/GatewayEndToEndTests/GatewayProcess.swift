@@ -24,8 +24,13 @@ final class GatewayProcess: @unchecked Sendable {
     }
 
     /// Starts `gateway serve --port 0 <arguments>` and waits for its "listening" line and `/readyz`.
-    init(_ arguments: [String] = [], port requested: Int = 0) throws {
+    /// - Parameter environment: added to this child's environment only (never `setenv`: suites run in parallel, and
+    ///   every other child started meanwhile would inherit it).
+    init(_ arguments: [String] = [], port requested: Int = 0, environment: [String: String] = [:]) throws {
         process.executableURL = GatewayProcess.binary
+        if !environment.isEmpty {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        }
         process.arguments =
             ["serve", "--host", "127.0.0.1", "--port", "\(requested)", "--log-level", "warning"] + arguments
         process.standardOutput = stdoutPipe

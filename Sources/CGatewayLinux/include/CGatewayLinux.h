@@ -43,5 +43,6 @@ int cgw_shutdown_listener(int fd);
 /// returned in `read_fd`, unblocks both in the calling thread, and ignores SIGPIPE. Any thread may take the
 /// signal; the handler is async-signal-safe.
 int cgw_route_shutdown_signals(int *read_fd);
+void cgw_set_thread_name(const char *name);
 
 #endif
