@@ -14,6 +14,8 @@ let package = Package(
         .library(name: "JSONRPCClient", targets: ["JSONRPCClient"]),
         // The built-in methods' declarations (`Number`, `Subtract`, …): what a client needs, without the server.
         .library(name: "GatewayMethods", targets: ["GatewayMethods"]),
+        // Test your services: in-process requests without sockets, or a real server on a free port.
+        .library(name: "GatewayTesting", targets: ["GatewayTesting"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
@@ -58,6 +60,13 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
+        .target(
+            name: "GatewayTesting",
+            dependencies: [
+                "GatewayApp", "HTTPServer", "HTTP1", "JSONRPC", .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
         .executableTarget(
             name: "gateway",
             dependencies: ["GatewayApp"]
@@ -69,7 +78,7 @@ let package = Package(
             name: "GatewayEndToEndTests",
             dependencies: [
                 "JSONRPC", "JSONRPCClient", "JSONRPCServer", "HTTPServer", "GatewayApp", "GatewayPosix", "HTTP1",
-                "GatewayMethods",
+                "GatewayMethods", "GatewayTesting",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

@@ -175,6 +175,30 @@ public final class GatewayApplication: Service, Sendable {
         return report
     }
 
+    /// The JSON-RPC server of this setup, with every service's methods under its namespace.
+    package func makeRPCServer() -> JSONRPCServer {
+        var table = RPCMethodTable()
+        for service in setup.services {
+            var own = RPCMethodTable()
+            service.register(&own)
+            table.merge(own, prefix: service.namespace.map { $0 + "." } ?? "")
+        }
+        return JSONRPCServer(
+            methods: table, interceptors: setup.rpcInterceptors, configuration: configuration.rpc, logger: logger)
+    }
+
+    /// The responder `run()` would serve, without a server or sockets (for `GatewayTesting`).
+    package func makeResponder(state: HTTPServerState) -> any HTTPResponder {
+        let readiness = Readiness(
+            state: state, loops: [], extra: setup.readinessChecks + setup.services.flatMap(\.readinessChecks))
+        var responder = GatewayResponder(
+            rpc: makeRPCServer(), rpcPath: configuration.rpcPath, callTimeout: configuration.callTimeout,
+            readiness: readiness)
+        responder.interceptors = setup.httpInterceptors
+        for r in setup.routes { responder.routes[Substring(r.path)] = r }
+        return responder
+    }
+
     private func makeGateway() throws -> Gateway {
         var table = RPCMethodTable()
         for service in setup.services {
@@ -206,10 +230,14 @@ public struct GatewayRunError: Error, CustomStringConvertible, Sendable {
         case bind
         case serviceStart(String)
         case alreadyRun
+        case notServing
     }
     public let reason: Reason
     /// The underlying error's description.
     public let detail: String
+
+    /// The gateway ended before it served.
+    public static var notServing: GatewayRunError { GatewayRunError(.notServing, nil) }
 
     init(_ reason: Reason, _ underlying: (any Error)?) {
         self.reason = reason
@@ -222,6 +250,7 @@ public struct GatewayRunError: Error, CustomStringConvertible, Sendable {
         case .bind: "cannot start the server: \(detail)"
         case .serviceStart(let name): "service \(name) failed to start: \(detail)"
         case .alreadyRun: "run() was called twice"
+        case .notServing: "the gateway ended before it served"
         }
     }
 }

@@ -22,6 +22,10 @@ import JSONRPCServer
 /// It runs every `stop()`, in reverse order, once the shutdown sequence has drained and cancelled the calls.
 public protocol GatewayService: Sendable {
     /// Prefixed to every method name with a dot (`"todo"` → `todo.add`); nil for none.
+    ///
+    /// - Important: a `JSONRPCMethod` declaration that clients share is called by its `name` as written, so
+    ///   give such declarations the full wire name (`"todo.add"`) and leave `namespace` nil, or let clients
+    ///   call the prefixed name.
     var namespace: String? { get }
     /// Adds this service's methods.
     func register(_ methods: inout RPCMethodTable)

@@ -27,6 +27,13 @@ enum Add: JSONRPCMethod {
     static let name = "add"
 }
 
+/// The same method as clients see it: the wire name includes the service's namespace.
+enum CalcAdd: JSONRPCMethod {
+    typealias Params = AddParams
+    typealias Result = Int
+    static let name = "calc.add"
+}
+
 enum CalcError: Error, JSONRPCErrorConvertible {
     case tooBig(Int)
     var jsonRPCError: JSONRPCError { JSONRPCError(code: -32050, message: "Too big", data: ["limit": 100]) }

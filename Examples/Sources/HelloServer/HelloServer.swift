@@ -7,7 +7,7 @@ struct GreetParams: Codable, Sendable { var name: String }
 enum Greet: JSONRPCMethod {  // declared once: the server registers it, a client calls it
     typealias Params = GreetParams
     typealias Result = String
-    static let name = "greet"
+    static let name = "hello.greet"
 }
 
 actor Visits {
@@ -20,10 +20,9 @@ actor Visits {
 
 struct HelloService: GatewayService {
     let visits = Visits()
-    var namespace: String? { "hello" }  // methods are hello.greet and hello.checksum
     func register(_ methods: inout RPCMethodTable) {
         methods.register(Greet.self) { p, _ in "Hello, \(p.name) (visitor \(await visits.next()))" }
-        methods.register("checksum") { params, context in
+        methods.register("hello.checksum") { params, context in
             let text = params?[0]?.stringValue ?? ""
             // Blocking work (a synchronous driver, a C library) runs on the blocking pool, never on a loop.
             return .int(try await context.blocking { text.utf8.reduce(0) { $0 &+ Int($1) } })
