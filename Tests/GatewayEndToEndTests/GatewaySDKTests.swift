@@ -115,6 +115,9 @@ struct GatewaySDKTests {
         let gw = try GatewayProcess()
         let c = client(gw)
         #expect(try await c.call(Subtract.self, SubtractParams(minuend: .int(42), subtrahend: .int(23))) == .int(19))
+        // The example at the top of JSONRPCClient.swift, as written there.
+        let r = try await c.call(Subtract.self, SubtractParams(minuend: 42, subtrahend: 23))  // .int(19)
+        #expect(r == 19)
         #expect(try await c.call("echo", params: ["a": [1, 2]]) == ["a": [1, 2]])
         #expect(try await c.call(GetData.self, NoParams()) == ["hello", 5])
         try await c.notify("update", params: [1, 2, 3])
