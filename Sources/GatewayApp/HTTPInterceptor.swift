@@ -64,20 +64,37 @@ extension HTTPResponse {
 extension HTTPReply {
     /// The same reply with `fields` added to its response, whether it is answered now or later.
     public func adding(_ fields: HTTPFields) -> HTTPReply {
-        @Sendable func add(_ r: HTTPResponse) -> HTTPResponse {
-            var r = r
-            for f in fields { r.fields.append(name: f.name, value: f.value) }
-            return r
-        }
         switch self {
         case .response(let r):
-            return .response(add(r))
-        case .async(var a):
-            let (work, deadline, shutdown) = (a.work, a.onDeadline, a.onShutdown)
-            a.work = { add(await work()) }
-            a.onDeadline = { add(deadline()) }
-            a.onShutdown = { add(shutdown()) }
-            return .async(a)
+            return .response(r.adding(fields))
+        case .async(let work):
+            return .async(FieldsAddingWork(inner: work, fields: fields))
         }
     }
+}
+
+extension HTTPResponse {
+    func adding(_ fields: HTTPFields) -> HTTPResponse {
+        var r = self
+        for f in fields { r.fields.append(name: f.name, value: f.value) }
+        return r
+    }
+}
+
+/// Async work whose every response gets some fields added.
+final class FieldsAddingWork: HTTPAsyncWork {
+    let inner: any HTTPAsyncWork
+    let fields: HTTPFields
+
+    init(inner: any HTTPAsyncWork, fields: HTTPFields) {
+        self.inner = inner
+        self.fields = fields
+    }
+
+    var deadline: UInt64? { inner.deadline }
+    var placement: HTTPWorkPlacement { inner.placement }
+    func run() async -> HTTPResponse { await inner.run().adding(fields) }
+    func deadlineResponse() -> HTTPResponse { inner.deadlineResponse().adding(fields) }
+    func shutdownResponse() -> HTTPResponse { inner.shutdownResponse().adding(fields) }
+    func cancelled(_ reason: HTTPCancellation) { inner.cancelled(reason) }
 }

@@ -57,7 +57,7 @@ public final class GatewayTestClient: Sendable {
             framing: body.isEmpty ? .none : .length(body.count))
         switch responder.reply(to: HTTPRequest(head: head, body: body), server: state) {
         case .response(let r): return r
-        case .async(let a): return await a.work()
+        case .async(let a): return await a.run()
         }
     }
 

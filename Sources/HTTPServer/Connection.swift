@@ -4,14 +4,14 @@ import HTTP1
 
 /// A request handed to async work, waiting for its answer.
 final class InFlightCall {
-    let reply: HTTPAsyncReply
+    let reply: any HTTPAsyncWork
     let keepAlive: Bool
     let headOnly: Bool
     let version: HTTPVersion
     var task: Task<Void, Never>?
     var answered = false
 
-    init(reply: HTTPAsyncReply, keepAlive: Bool, headOnly: Bool, version: HTTPVersion) {
+    init(reply: any HTTPAsyncWork, keepAlive: Bool, headOnly: Bool, version: HTTPVersion) {
         self.reply = reply
         self.keepAlive = keepAlive
         self.headOnly = headOnly
@@ -164,7 +164,7 @@ final class Connection: SelectorHandler {
         if let call {
             // Like Go's net/http and nginx: a client that hangs up no longer wants the answer; its work is
             // cancelled, and told why, so that it never answers as if the server were shutting down.
-            call.reply.onCancel?(.clientClosed)
+            call.reply.cancelled(.clientClosed)
             call.task?.cancel()
             closeAfterFlush = true
             return
@@ -262,7 +262,7 @@ final class Connection: SelectorHandler {
             respond(response, keepAlive: head.keepAlive, headOnly: headOnly, version: head.version)
         case .async(let reply) where core.state.phase.rawValue >= ServerPhase.cancelling.rawValue:
             // The cancel step has run already: answer as a cancelled call would be, without starting work.
-            respond(reply.onShutdown(), keepAlive: false, headOnly: headOnly, version: head.version)
+            respond(reply.shutdownResponse(), keepAlive: false, headOnly: headOnly, version: head.version)
         case .async(let reply):
             let c = InFlightCall(reply: reply, keepAlive: head.keepAlive, headOnly: headOnly, version: head.version)
             call = c
@@ -278,7 +278,7 @@ final class Connection: SelectorHandler {
             let charge = request.body.count
             if charge > 0 { state.bufferedBytes.add(charge, ordering: .relaxed) }
             let operation: @Sendable () async -> Void = {
-                let response = await reply.work()
+                let response = await reply.run()
                 state.runningCount.add(-1, ordering: .relaxed)
                 if charge > 0 { state.bufferedBytes.add(-charge, ordering: .relaxed) }
                 if loop.inLoop {
@@ -414,9 +414,9 @@ final class Connection: SelectorHandler {
         context.loop.assertInLoop()
         if let c = call {
             if let d = c.reply.deadline, now >= d {
-                c.reply.onCancel?(.deadline)
+                c.reply.cancelled(.deadline)
                 c.task?.cancel()
-                answer(c, with: c.reply.onDeadline())
+                answer(c, with: c.reply.deadlineResponse())
             }
             return
         }
@@ -459,8 +459,8 @@ final class Connection: SelectorHandler {
     func cancelCall() {
         context.loop.assertInLoop()
         guard let c = call else { return }
-        c.reply.onCancel?(.shutdown)
+        c.reply.cancelled(.shutdown)
         c.task?.cancel()
-        answer(c, with: c.reply.onShutdown())
+        answer(c, with: c.reply.shutdownResponse())
     }
 }

@@ -26,20 +26,45 @@ public struct HTTPResponse: Sendable {
     }
 }
 
-/// Work that finishes later, on a Swift task that runs on the connection's event loop.
-public struct HTTPAsyncReply: Sendable {
-    /// Produces the response; cancelled when the deadline passes, the client goes away or the drain ends.
-    public var work: @Sendable () async -> HTTPResponse
+/// Work that finishes later, on a Swift task; the server holds one object per request for it.
+///
+/// Conform a class of your own when one object can carry everything (it saves an allocation per closure), or
+/// use `HTTPAsyncReply`, which takes closures.
+public protocol HTTPAsyncWork: AnyObject, Sendable {
     /// When to stop waiting (monotonic nanoseconds, `MonotonicClock`); nil for no deadline.
-    public var deadline: UInt64?
+    var deadline: UInt64? { get }
+    /// Where the work runs.
+    var placement: HTTPWorkPlacement { get }
+    /// Produces the response; its task is cancelled when the deadline passes, the client goes away or the drain
+    /// ends.
+    func run() async -> HTTPResponse
     /// The response to send instead when the deadline passes first.
-    public var onDeadline: @Sendable () -> HTTPResponse
+    func deadlineResponse() -> HTTPResponse
     /// The response to send instead when the server cancels the work at the end of its drain.
-    public var onShutdown: @Sendable () -> HTTPResponse
+    func shutdownResponse() -> HTTPResponse
     /// Told why, just before the work's task is cancelled, so the work can answer for the right reason.
-    public var onCancel: (@Sendable (HTTPCancellation) -> Void)?
+    func cancelled(_ reason: HTTPCancellation)
+}
+
+extension HTTPAsyncWork {
+    public var placement: HTTPWorkPlacement { .automatic }
+    public func cancelled(_ reason: HTTPCancellation) {}
+}
+
+/// Async work given as closures.
+public final class HTTPAsyncReply: HTTPAsyncWork {
+    /// Produces the response; cancelled when the deadline passes, the client goes away or the drain ends.
+    public let work: @Sendable () async -> HTTPResponse
+    /// When to stop waiting (monotonic nanoseconds, `MonotonicClock`); nil for no deadline.
+    public let deadline: UInt64?
+    /// The response to send instead when the deadline passes first.
+    public let onDeadline: @Sendable () -> HTTPResponse
+    /// The response to send instead when the server cancels the work at the end of its drain.
+    public let onShutdown: @Sendable () -> HTTPResponse
+    /// Told why, just before the work's task is cancelled.
+    public let onCancel: (@Sendable (HTTPCancellation) -> Void)?
     /// Where the work runs. Default: on the connection's loop for small bodies, off the loops for large ones.
-    public var placement: HTTPWorkPlacement
+    public let placement: HTTPWorkPlacement
 
     public init(
         deadline: UInt64?, placement: HTTPWorkPlacement = .automatic,
@@ -54,6 +79,11 @@ public struct HTTPAsyncReply: Sendable {
         self.onShutdown = onShutdown
         self.onCancel = onCancel
     }
+
+    public func run() async -> HTTPResponse { await work() }
+    public func deadlineResponse() -> HTTPResponse { onDeadline() }
+    public func shutdownResponse() -> HTTPResponse { onShutdown() }
+    public func cancelled(_ reason: HTTPCancellation) { onCancel?(reason) }
 }
 
 /// Why the server stopped waiting for async work and cancelled its task.
@@ -91,7 +121,7 @@ public enum HTTPOverload: Sendable, Equatable {
 /// How a request is answered: at once, or by async work.
 public enum HTTPReply: Sendable {
     case response(HTTPResponse)
-    case async(HTTPAsyncReply)
+    case async(any HTTPAsyncWork)
 }
 
 /// The application side of the server.

@@ -139,7 +139,7 @@ public final class JSONRPCServer: Sendable {
         switch parsed {
         case .single(let entry):
             call.prepare(ids: [entry.idText], isBatch: false)
-            let answer = await answer(entry, index: 0, call: call, headers: headers)
+            let answer = await answer(entry, index: 0, call: call, headers: headers, waited: false)
             release(1)
             call.finish(0, answer: answer)
             return answer.map { .body($0) } ?? .noContent
@@ -153,7 +153,9 @@ public final class JSONRPCServer: Sendable {
                     let i = next
                     next += 1
                     let entry = entries[i]
-                    group.addTask { (i, await self.answer(entry, index: i, call: call, headers: headers)) }
+                    group.addTask {
+                        (i, await self.answer(entry, index: i, call: call, headers: headers, waited: true))
+                    }
                 }
                 while next < min(width, entries.count) { start() }
                 for await (i, a) in group {
@@ -180,62 +182,101 @@ public final class JSONRPCServer: Sendable {
     }
 
     /// Runs one entry; nil for a notification (whose outcome is never sent).
+    ///
+    /// Kept small on purpose: its async frame is allocated for every call, so the rare paths (interceptors,
+    /// unknown methods, errors) live in functions of their own.
+    ///
+    /// - Parameter waited: a batch entry that may have waited for its turn (and been cancelled meanwhile).
     private func answer(
-        _ entry: Result<RPCEnvelope, RPCEntryError>, index: Int, call: RPCCall, headers: [(name: String, value: String)]
+        _ entry: Result<RPCEnvelope, RPCEntryError>, index: Int, call: RPCCall,
+        headers: [(name: String, value: String)],
+        waited: Bool
     ) async -> [UInt8]? {
-        let envelope: RPCEnvelope
-        switch entry {
-        case .failure(let e):
-            var out: [UInt8] = []
-            RPCResponseWriter.failure(e.error, idText: e.idText, into: &out)
-            return out
-        case .success(let env):
-            envelope = env
+        guard case .success(let envelope) = entry else { return Self.entryFailure(entry) }
+        guard interceptors.isEmpty, let handler = methods[envelope.method] else {
+            return await answerSlowly(envelope, index: index, call: call, headers: headers, waited: waited)
         }
         let idText = envelope.idText
-        var out: [UInt8] = []
-        let handler = methods[envelope.method]
-        if handler == nil && interceptors.isEmpty {
-            if idText == nil { return nil }
-            RPCResponseWriter.failure(.methodNotFound(envelope.method), idText: idText, into: &out)
-            return out
-        }
-        if Task.isCancelled {
-            // Cancelled before its turn came (a batch entry waiting for a slot): it never started.
-            if idText == nil { return nil }
-            RPCResponseWriter.failure(cancellationError(call, started: false), idText: idText, into: &out)
-            return out
-        }
+        if waited && Task.isCancelled || !call.start(index) { return notStarted(idText, call) }
         let context = RPCContext(
             idText: idText, method: envelope.method, call: call, baseLogger: logger, headers: headers,
             maxDepth: configuration.maxDepth, pool: blockingPool)
-        call.start(index)
         do {
-            let result: [UInt8]
-            if interceptors.isEmpty, let handler {
-                result = try await handler(envelope.paramsText, context)
-            } else {
-                let invocation = RPCInvocation(
-                    method: envelope.method, params: envelope.paramsText, isNotification: idText == nil)
-                result = try await intercepted(0, invocation, context, handler)
-            }
-            if idText == nil { return nil }
+            let result = try await handler(envelope.paramsText, context)
+            guard let idText else { return nil }
+            var out: [UInt8] = []
             RPCResponseWriter.success(result: result, idText: idText, into: &out)
-        } catch let error as JSONRPCError {
-            if idText == nil { return nil }
-            RPCResponseWriter.failure(error, idText: idText, into: &out)
-        } catch let error as any JSONRPCErrorConvertible {
-            if idText == nil { return nil }
-            RPCResponseWriter.failure(error.jsonRPCError, idText: idText, into: &out)
-        } catch is CancellationError where call.cancelReason != .none || call.isPastDeadline {
-            if idText == nil { return nil }
-            RPCResponseWriter.failure(cancellationError(call, started: true), idText: idText, into: &out)
+            return out
         } catch {
+            return failure(error, idText: idText, call: call, context: context)
+        }
+    }
+
+    /// An entry that was not a valid request: its error, with the id when one could be read.
+    private static func entryFailure(_ entry: Result<RPCEnvelope, RPCEntryError>) -> [UInt8]? {
+        guard case .failure(let e) = entry else { return nil }
+        var out: [UInt8] = []
+        RPCResponseWriter.failure(e.error, idText: e.idText, into: &out)
+        return out
+    }
+
+    /// With interceptors (which run even for unknown methods, so that they can refuse first), or without a
+    /// handler.
+    private func answerSlowly(
+        _ envelope: RPCEnvelope, index: Int, call: RPCCall, headers: [(name: String, value: String)], waited: Bool
+    ) async -> [UInt8]? {
+        let idText = envelope.idText
+        let handler = methods[envelope.method]
+        if handler == nil && interceptors.isEmpty {
+            guard let idText else { return nil }
+            var out: [UInt8] = []
+            RPCResponseWriter.failure(.methodNotFound(envelope.method), idText: idText, into: &out)
+            return out
+        }
+        if waited && Task.isCancelled || !call.start(index) { return notStarted(idText, call) }
+        let context = RPCContext(
+            idText: idText, method: envelope.method, call: call, baseLogger: logger, headers: headers,
+            maxDepth: configuration.maxDepth, pool: blockingPool)
+        let invocation = RPCInvocation(
+            method: envelope.method, params: envelope.paramsText, isNotification: idText == nil)
+        do {
+            let result = try await intercepted(0, invocation, context, handler)
+            guard let idText else { return nil }
+            var out: [UInt8] = []
+            RPCResponseWriter.success(result: result, idText: idText, into: &out)
+            return out
+        } catch {
+            return failure(error, idText: idText, call: call, context: context)
+        }
+    }
+
+    /// Cancelled before its handler began (a batch entry waiting for a slot, or a call already answered by the
+    /// server's fallback): it never started.
+    private func notStarted(_ idText: [UInt8]?, _ call: RPCCall) -> [UInt8]? {
+        guard let idText else { return nil }
+        var out: [UInt8] = []
+        RPCResponseWriter.failure(cancellationError(call, started: false), idText: idText, into: &out)
+        return out
+    }
+
+    /// The answer for what a handler (or interceptor) threw.
+    private func failure(_ error: any Error, idText: [UInt8]?, call: RPCCall, context: RPCContext) -> [UInt8]? {
+        let rpcError: JSONRPCError
+        switch error {
+        case let e as JSONRPCError:
+            rpcError = e
+        case let e as any JSONRPCErrorConvertible:
+            rpcError = e.jsonRPCError
+        case is CancellationError where call.cancelReason != .none || call.isPastDeadline:
+            rpcError = cancellationError(call, started: true)
+        default:
             failureLog.log(
                 context.logger, "handler failed", metadata: ["error": "\(String(reflecting: error).prefix(200))"])
-            if idText == nil { return nil }
-            RPCResponseWriter.failure(.internalError(), idText: idText, into: &out)
+            rpcError = .internalError()
         }
+        guard let idText else { return nil }
+        var out: [UInt8] = []
+        RPCResponseWriter.failure(rpcError, idText: idText, into: &out)
         return out
     }
 

@@ -18,6 +18,9 @@ public final class RPCCall: Sendable {
         var slots: [Slot] = []
         var isBatch = false
         var prepared = false
+        /// A fallback answer (deadline, shutdown) was built: handlers not started by then must not start, or an
+        /// entry reported "never started" could still run.
+        var sealed = false
     }
     private let state = Mutex(State())
     private let reason = Atomic<UInt8>(CancelReason.none.rawValue)
@@ -77,8 +80,13 @@ public final class RPCCall: Sendable {
         }
     }
 
-    func start(_ index: Int) {
-        state.withLock { $0.slots[index].started = true }
+    /// Marks entry `index` started; false when a fallback answer already reported it as not started.
+    func start(_ index: Int) -> Bool {
+        state.withLock { s in
+            if s.sealed { return false }
+            s.slots[index].started = true
+            return true
+        }
     }
 
     func finish(_ index: Int, answer: [UInt8]?) {
@@ -95,15 +103,17 @@ public final class RPCCall: Sendable {
 
     /// The response for a call cancelled at shutdown: -32002 (retryable) for every unfinished entry.
     public func shutdownResponse() -> [UInt8]? {
-        fallbackResponse { started in .shuttingDown(started: started) }
+        fallbackResponse(seal: true) { started in .shuttingDown(started: started) }
     }
 
     private func fallbackResponse(_ error: JSONRPCError) -> [UInt8]? {
-        fallbackResponse { _ in error }
+        fallbackResponse(seal: false) { _ in error }
     }
 
-    private func fallbackResponse(_ error: (_ started: Bool) -> JSONRPCError) -> [UInt8]? {
+    /// - Parameter seal: entries not started by now never start (their answer says so).
+    private func fallbackResponse(seal: Bool, _ error: (_ started: Bool) -> JSONRPCError) -> [UInt8]? {
         state.withLock { s in
+            if seal { s.sealed = true }
             guard s.prepared else {
                 // Not even started: answer as one call without an id.
                 var out: [UInt8] = []

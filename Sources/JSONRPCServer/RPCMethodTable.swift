@@ -62,11 +62,10 @@ enum RPCCoding {
         _ type: P.Type, from params: ArraySlice<UInt8>?, maxDepth: Int = JSONParser.defaultMaxDepth
     ) throws(JSONRPCError) -> P {
         if P.self == NoParams.self { return NoParams() as! P }
-        let parse = { (p: ArraySlice<UInt8>) throws(JSONRPCError) -> JSONValue in try parseValue(p, maxDepth: maxDepth)
-        }
-        if P.self == JSONValue.self { return (try params.map(parse) ?? .null) as! P }
-        if P.self == JSONValue?.self { return (try params.map(parse)) as! P }
-        let value = try params.map(parse) ?? .null
+        var value = JSONValue.null
+        if let params { value = try parseValue(params, maxDepth: maxDepth) }
+        if P.self == JSONValue.self { return value as! P }
+        if P.self == JSONValue?.self { return (params == nil ? nil : value) as! P }
         do {
             return try JSONValueDecoder.decode(P.self, from: value)
         } catch let error as DecodingError {
