@@ -35,6 +35,8 @@ public final class GatewayApplication: Service, Sendable {
     private let onServerRunning: (@Sendable (Int) -> Void)?
     private let state = Mutex<State>(.idle)
     private let servicesStarted = StartedFlag()
+    /// A shutdown asked for before the server existed, and callbacks waiting for the server's end.
+    private let early = Mutex<(shutdown: Bool, stopped: [@Sendable (ShutdownReport) -> Void])>((false, []))
 
     /// - Parameters:
     ///   - configuration: every setting (`GatewayConfiguration.validate()` is checked by `run()`).
@@ -72,7 +74,22 @@ public final class GatewayApplication: Service, Sendable {
 
     /// Starts the shutdown sequence now, from any thread (no pool thread needed); later calls do nothing.
     public func triggerGracefulShutdown() {
-        server?.triggerGracefulShutdown(configuration.shutdown)
+        if let server {
+            server.triggerGracefulShutdown(configuration.shutdown)
+        } else {
+            early.withLock { $0.shutdown = true }
+        }
+    }
+
+    /// Calls `body` once the server's shutdown sequence has ended (on the thread that ran it), even while a
+    /// service's `start()` or `stop()` is still pending; registered before `run()`, it is kept until the server
+    /// exists. `gateway serve` uses it to exit on time whatever the pool is doing.
+    public func whenServerStopped(_ body: @escaping @Sendable (ShutdownReport) -> Void) {
+        if let server {
+            server.whenStopped(body)
+        } else {
+            early.withLock { $0.stopped.append(body) }
+        }
     }
 
     /// Binds, starts the services, serves until shut down, stops the services.
@@ -97,6 +114,16 @@ public final class GatewayApplication: Service, Sendable {
         defer { state.withLock { $0 = .stopped(gateway, report) } }
 
         let server = gateway.server
+        let (shutdownEarly, callbacks) = early.withLock { e in
+            defer { e.stopped = [] }
+            return (e.shutdown, e.stopped)
+        }
+        for c in callbacks { server.whenStopped(c) }
+        if shutdownEarly {
+            // Asked to stop before serving: nothing to start, nothing to drain.
+            report = server.shutdown(configuration.shutdown)
+            return
+        }
         let port: Int
         do {
             port = try gateway.start()
@@ -133,8 +160,10 @@ public final class GatewayApplication: Service, Sendable {
             }
         }
         servicesStarted.value.store(true, ordering: .releasing)
-        logger.info("ready", metadata: ["services": "\(setup.services.count)", "port": "\(port)"])
-        onServerRunning?(port)
+        if !server.state.isShuttingDown {
+            logger.info("ready", metadata: ["services": "\(setup.services.count)", "port": "\(port)"])
+            onServerRunning?(port)
+        }
 
         await withGracefulShutdownHandler {
             await withTaskCancellationHandler {
@@ -155,9 +184,12 @@ public final class GatewayApplication: Service, Sendable {
     {
         server.triggerGracefulShutdown(plan)
         let report = await server.waitUntilStopped()
+        // One budget for every hook together: it is part of the shutdown margin.
+        let end = ContinuousClock.now + configuration.stopTimeout
         for service in services.reversed() {
             let name = service.namespace ?? String(describing: type(of: service))
-            let outcome = await ReadinessCheck.withTimeout(configuration.stopTimeout) {
+            let left = max(.zero, end - .now)
+            let outcome = await ReadinessCheck.withTimeout(left) {
                 do {
                     try await service.stop()
                     return nil
@@ -172,27 +204,40 @@ public final class GatewayApplication: Service, Sendable {
             case .some(.none): break
             }
         }
+        // The blocking pool's threads end once their jobs have (joined off the pool: a job may still block).
+        if let pool = rpcServer.withLock({ $0 }) {
+            PosixThread.detach { pool.blockingPool.shutdown() }
+        }
         return report
     }
 
+    private let rpcServer = Mutex<JSONRPCServer?>(nil)
+
     /// The JSON-RPC server of this setup, with every service's methods under its namespace.
-    package func makeRPCServer() -> JSONRPCServer {
+    ///
+    /// - Throws: `GatewayRunError` (configuration) when two services register the same method name.
+    package func makeRPCServer() throws(GatewayRunError) -> JSONRPCServer {
         var table = RPCMethodTable()
         for service in setup.services {
             var own = RPCMethodTable()
             service.register(&own)
-            table.merge(own, prefix: service.namespace.map { $0 + "." } ?? "")
+            let prefix = service.namespace.map { $0 + "." } ?? ""
+            if let clash = own.names.first(where: { table.names.contains(prefix + $0) }) {
+                throw GatewayRunError(
+                    .configuration, GatewayConfigurationError("method \(prefix + clash) is registered by two services"))
+            }
+            table.merge(own, prefix: prefix)
         }
         return JSONRPCServer(
             methods: table, interceptors: setup.rpcInterceptors, configuration: configuration.rpc, logger: logger)
     }
 
     /// The responder `run()` would serve, without a server or sockets (for `GatewayTesting`).
-    package func makeResponder(state: HTTPServerState) -> any HTTPResponder {
+    package func makeResponder(state: HTTPServerState) throws(GatewayRunError) -> any HTTPResponder {
         let readiness = Readiness(
             state: state, loops: [], extra: setup.readinessChecks + setup.services.flatMap(\.readinessChecks))
         var responder = GatewayResponder(
-            rpc: makeRPCServer(), rpcPath: configuration.rpcPath, callTimeout: configuration.callTimeout,
+            rpc: try makeRPCServer(), rpcPath: configuration.rpcPath, callTimeout: configuration.callTimeout,
             readiness: readiness)
         responder.interceptors = setup.httpInterceptors
         for r in setup.routes { responder.routes[Substring(r.path)] = r }
@@ -200,14 +245,8 @@ public final class GatewayApplication: Service, Sendable {
     }
 
     private func makeGateway() throws -> Gateway {
-        var table = RPCMethodTable()
-        for service in setup.services {
-            var own = RPCMethodTable()
-            service.register(&own)
-            table.merge(own, prefix: service.namespace.map { $0 + "." } ?? "")
-        }
-        let rpc = JSONRPCServer(
-            methods: table, interceptors: setup.rpcInterceptors, configuration: configuration.rpc, logger: logger)
+        let rpc = try makeRPCServer()
+        rpcServer.withLock { $0 = rpc }
         let started = servicesStarted
         let checks =
             [ReadinessCheck(name: "services") { started.value.load(ordering: .acquiring) ? nil : "starting" }]

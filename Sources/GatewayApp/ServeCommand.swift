@@ -156,15 +156,12 @@ public struct ServeCommand: ParsableCommand {
         // Main waits for run(), or for the server's own end: run()'s last steps need the cooperative pool, which
         // calls still computing may hold past the shutdown budget; the exit must not wait for them.
         let done = Semaphore()
-        final class AppBox: @unchecked Sendable { var app: GatewayApplication? }
-        let box = AppBox()
         let app = GatewayApplication(configuration: options.configuration, setup: setup, logger: logger) { port in
             let line = "gateway listening on http://\(host.contains(":") ? "[\(host)]" : host):\(port)\n"
             _ = line.withCString { Glibc.write(1, $0, strlen($0)) }
-            // The server's end wakes main too (called during run(), so the box is filled).
-            box.app?.server?.whenStopped { _ in done.post() }
         }
-        box.app = app
+        // The server's end wakes main too, even while a service's start() or stop() hangs.
+        app.whenServerStopped { _ in done.post() }
         let failure = Mutex<GatewayRunError?>(nil)
         Task.detached {
             do {

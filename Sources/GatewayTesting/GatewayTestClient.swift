@@ -28,11 +28,17 @@ public final class GatewayTestClient: Sendable {
     /// - Parameters:
     ///   - setup: the services, middleware and routes under test.
     ///   - configuration: limits and paths, as the server would use them.
+    ///
+    /// - Precondition: no method name is registered by two services.
     public init(setup: GatewaySetup, configuration: GatewayConfiguration = GatewayConfiguration()) {
         self.setup = setup
         self.configuration = configuration
         let app = GatewayApplication(configuration: configuration, setup: setup, logger: Logger(label: "gateway-test"))
-        responder = app.makeResponder(state: state)
+        do {
+            responder = try app.makeResponder(state: state)
+        } catch {
+            preconditionFailure("\(error)")
+        }
     }
 
     /// Runs every service's `start()`, in order, as `GatewayApplication.run()` would before serving.

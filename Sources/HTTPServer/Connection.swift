@@ -208,6 +208,13 @@ final class Connection: SelectorHandler {
             case .head(let head):
                 guard admitBody(head) else { break }
             case .request(let request):
+                // A body that arrived with its head (no `.head` event) was never admitted: check it now.
+                if bodyReserve == 0 && !request.body.isEmpty
+                    && overBudget(adding: max(0, request.body.count + parser.bufferedByteCount - charged))
+                {
+                    refuse(request.head, .memory)
+                    break
+                }
                 bodyReserve = 0
                 dispatch(request)
             }
@@ -217,7 +224,19 @@ final class Connection: SelectorHandler {
 
     /// Decides, before a body is read, whether the memory budget can hold it; refuses it (503, close) if not.
     private func admitBody(_ head: RequestHead) -> Bool {
-        guard case .length(let n) = head.framing else { return true }
+        // Past the connection cap only probes are served: anything else is refused before its body is read.
+        if overCap, core.responder.overloaded(head, reason: .connections) != nil {
+            refuse(head, .connections)
+            return false
+        }
+        // A chunked body has no declared size: it is admitted while the budget has room, and checked as it grows.
+        guard case .length(let n) = head.framing else {
+            if overBudget(adding: 0) {
+                refuse(head, .memory)
+                return false
+            }
+            return true
+        }
         if overBudget(adding: n) {
             refuse(head, .memory)
             return false
@@ -277,6 +296,7 @@ final class Connection: SelectorHandler {
             // The body now belongs to the call: it stays charged to the memory budget until the work ends.
             let charge = request.body.count
             if charge > 0 { state.bufferedBytes.add(charge, ordering: .relaxed) }
+            defer { recharge() }  // the parser no longer holds that body: count it once, not twice
             let operation: @Sendable () async -> Void = {
                 let response = await reply.run()
                 state.runningCount.add(-1, ordering: .relaxed)
@@ -391,6 +411,9 @@ final class Connection: SelectorHandler {
     func finalClose() {
         guard !closed else { return }
         if let call, !call.answered {
+            // Closed under it: by the client (reset, error) or by the last step of a shutdown.
+            let phase = core.state.phase.rawValue
+            call.reply.cancelled(phase >= ServerPhase.cancelling.rawValue ? .shutdown : .clientClosed)
             call.task?.cancel()
             call.answered = true
             core.state.inFlightCount.add(-1, ordering: .relaxed)

@@ -44,6 +44,15 @@ public final class HTTPServer: Sendable {
     private let listenFD = Atomic<Int32>(-1)
     private let boundPort = Atomic<Int>(0)
     private let shutdownStart = Mutex<UInt64?>(nil)
+    /// Where `start()` is, so that a shutdown asked for before or during it is neither lost nor run on loops that
+    /// are half started.
+    private enum StartState {
+        case idle
+        case starting(pending: ShutdownPlan?)
+        case started
+        case refused
+    }
+    private let startState = Mutex<StartState>(.idle)
     private let escalate = Atomic<Bool>(false)
     private let stopped = Mutex<ShutdownReport?>(nil)
     private let stopWaiters = Mutex<[CheckedContinuation<ShutdownReport, Never>]>([])
@@ -66,6 +75,36 @@ public final class HTTPServer: Sendable {
     /// Binds, listens and starts the loops. Returns the bound port.
     @discardableResult
     public func start() throws -> Int {
+        try startState.withLock { s throws(HTTPServerLifecycleError) in
+            guard case .idle = s else { throw HTTPServerLifecycleError() }
+            s = .starting(pending: nil)
+        }
+        let port: Int
+        do {
+            port = try bindAndStartLoops()
+        } catch {
+            startState.withLock { $0 = .refused }
+            finish(ShutdownReport(cutConnections: 0))
+            throw error
+        }
+        let pending = startState.withLock { s -> ShutdownPlan? in
+            defer { s = .started }
+            if case .starting(let p) = s { return p }
+            return nil
+        }
+        if let pending { triggerGracefulShutdown(pending) }
+        return port
+    }
+
+    /// Ends a server that never served: loops closed, waiters told.
+    private func finish(_ report: ShutdownReport) {
+        state.setPhase(.stopped)
+        group.shutdown()
+        stopped.withLock { $0 = report }
+        notifyStopped(report)
+    }
+
+    private func bindAndStartLoops() throws -> Int {
         let files = Posix.raiseFileLimit()
         core.deriveLimits(descriptorLimit: files, cgroupMemory: Posix.cgroupMemoryLimit())
         state.connectionCap.store(core.maxConnections, ordering: .relaxed)
@@ -120,6 +159,12 @@ public final class HTTPServer: Sendable {
     /// connection; 3. close the listener; 4. close idle connections, let in-flight calls finish within
     /// `drainTimeout`; 5. cancel what is left and give it `cancelTimeout` to answer; 6. close everything.
     public func shutdown(_ plan: ShutdownPlan) -> ShutdownReport {
+        if deferredUntilStarted(plan) {
+            while true {
+                if let r = stopped.withLock({ $0 }) { return r }
+                usleep(5000)
+            }
+        }
         let first = shutdownStart.withLock { s -> Bool in
             if s != nil { return false }
             s = MonotonicClock.now()
@@ -179,6 +224,45 @@ public final class HTTPServer: Sendable {
         let report = ShutdownReport(cutConnections: state.cutConnectionCount)
         logger.info("stopped", metadata: ["since_signal": "\(since())", "connections.cut": "\(report.cutConnections)"])
         stopped.withLock { $0 = report }
+        notifyStopped(report)
+        return report
+    }
+
+    /// Before `start()`: nothing to shut down, the server is refused for good. During `start()`: the shutdown runs
+    /// as soon as the loops are up. Returns true when the caller must not run the sequence itself.
+    private func deferredUntilStarted(_ plan: ShutdownPlan) -> Bool {
+        enum Decision { case run, deferred, neverStarted }
+        let decision = startState.withLock { s -> Decision in
+            switch s {
+            case .idle:
+                s = .refused
+                return .neverStarted
+            case .starting:
+                s = .starting(pending: plan)
+                return .deferred
+            case .started:
+                return .run
+            case .refused:
+                // Never served (or failed to bind): already stopped.
+                return .deferred
+            }
+        }
+        switch decision {
+        case .run: return false
+        case .deferred: return true
+        case .neverStarted:
+            if shutdownStart.withLock({ s -> Bool in
+                if s != nil { return false }
+                s = MonotonicClock.now()
+                return true
+            }) {
+                finish(ShutdownReport(cutConnections: 0))
+            }
+            return true
+        }
+    }
+
+    private func notifyStopped(_ report: ShutdownReport) {
         for w in stopWaiters.withLock({ w -> [CheckedContinuation<ShutdownReport, Never>] in
             defer { w = [] }
             return w
@@ -191,13 +275,13 @@ public final class HTTPServer: Sendable {
         }) {
             callback(report)
         }
-        return report
     }
 
     /// Starts the shutdown sequence on a thread of its own and returns at once; does nothing once it has
     /// started (several parties may ask: the signal thread and the service group). `escalateShutdown()` skips
     /// ahead.
     public func triggerGracefulShutdown(_ plan: ShutdownPlan) {
+        if deferredUntilStarted(plan) { return }
         let first = shutdownStart.withLock { s -> Bool in
             if s != nil { return false }
             s = MonotonicClock.now()
@@ -273,4 +357,9 @@ final class Countdown: Sendable {
     private let left: Atomic<Int>
     init(_ n: Int) { left = Atomic(n) }
     func done() -> Bool { left.subtract(1, ordering: .acquiringAndReleasing).newValue == 0 }
+}
+
+/// `start()` was called on a server that has started, or been shut down, already.
+public struct HTTPServerLifecycleError: Error, CustomStringConvertible, Sendable {
+    public var description: String { "the server was started or shut down already: start() runs once, before shutdown" }
 }

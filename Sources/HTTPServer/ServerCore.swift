@@ -20,7 +20,7 @@ final class ServerCore: @unchecked Sendable {
     var memoryBudget = 1 << 30
     /// Buffered bytes admitted at most: the budget less room for the process's own footprint (runtime, stacks,
     /// per-connection state, parse trees), so that the whole resident size stays within the budget.
-    var admissionLimit = 7 << 27
+    var admissionLimit = (1 << 30) - (64 << 20)
 
     init(
         configuration: HTTPServerConfiguration, responder: any HTTPResponder, state: HTTPServerState, logger: Logger,

@@ -116,6 +116,7 @@ public final class BlockingPool: @unchecked Sendable {
             if job.state.compareExchange(
                 expected: Job.State.queued.rawValue, desired: Job.State.cancelled.rawValue, ordering: .relaxed
             ).exchanged {
+                remove(job)
                 job.cancelled()
             }
         }
@@ -129,9 +130,18 @@ public final class BlockingPool: @unchecked Sendable {
         let waiting = queue.count - head
         if waiting >= queueLimit && waiting + runningCount.load(ordering: .relaxed) >= threadCount { return false }
         queue.append(job)
-        if idle == 0 && threads.count < threadCount { spawn() }
+        // A thread for every waiting job while the pool may grow: `idle` still counts threads that were woken but
+        // have not taken their job yet, so compare with the jobs waiting, not with zero.
+        if queue.count - head > idle && threads.count < threadCount { spawn() }
         pthread_cond_signal(condition)
         return true
+    }
+
+    /// Takes a cancelled job out of the queue, so that it no longer holds a place there.
+    private func remove(_ job: Job) {
+        pthread_mutex_lock(mutex)
+        defer { pthread_mutex_unlock(mutex) }
+        if let i = queue[head...].firstIndex(where: { $0 === job }) { queue.remove(at: i) }
     }
 
     private func work(index: Int) {

@@ -146,6 +146,19 @@ struct GatewayApplicationTests {
         await #expect(throws: GatewayRunError.self) { try await app.run() }
     }
 
+    @Test func two_services_with_the_same_method_are_a_configuration_error_not_a_crash() async throws {
+        let log = EventLog()
+        let app = Self.app(GatewaySetup(services: [CalcService(log: log), CalcService(log: log)]))
+        do {
+            try await app.run()
+            Issue.record("run() accepted a method registered twice")
+        } catch let error as GatewayRunError {
+            #expect(error.reason == .configuration)
+            #expect(error.description.contains("calc.add"))
+        }
+        #expect(log.all.isEmpty)
+    }
+
     @Test func a_failing_start_ends_run_with_the_reason() async throws {
         let log = EventLog()
         let app = Self.app(GatewaySetup(services: [CalcService(log: log, failStart: true)]))

@@ -157,6 +157,33 @@ struct HardeningTests {
         #expect(s.state.bufferedByteCount == 0)
     }
 
+    @Test func a_body_that_arrives_with_its_head_is_checked_against_the_budget_too() throws {
+        let s = try server(
+            configure: { $0.memoryBudget = 256 * 1024 }, work: { _, r in .response(.text(.ok, "\(r.body.count)")) })
+        defer { _ = s.shutdown(Self.quick) }
+        // An upload that stalls after its head holds 200 KB of the 224 KB admission limit.
+        let stalled = try RawClient(port: s.port)
+        stalled.send("POST /work HTTP/1.1\r\nHost: t\r\nContent-Length: 200000\r\n\r\n")
+        for _ in 0..<2000 where s.state.bufferedByteCount < 200_000 { usleep(1000) }
+        // 40 KB sent with its head in one write: parsed whole, never announced by a head event.
+        let whole = try RawClient(port: s.port)
+        let r = try whole.roundTrip(Self.post(String(repeating: "x", count: 40_000)))
+        #expect(r.status == 503)
+        #expect(s.state.refusedForMemoryCount == 1)
+    }
+
+    @Test func a_shutdown_asked_for_before_start_is_not_lost_and_start_is_refused() throws {
+        var c = HTTPServerConfiguration()
+        c.port = 0
+        c.eventLoops = 1
+        let s = try HTTPServer(
+            configuration: c, responder: TestResponder { _ in .response(.text(.ok, "")) }, logger: Logger(label: "test")
+        )
+        s.triggerGracefulShutdown(Self.quick)
+        #expect(s.shutdownReport?.clean == true)
+        #expect(throws: HTTPServerLifecycleError.self) { try s.start() }
+    }
+
     @Test func past_the_connection_cap_probes_answer_and_the_rest_get_a_readable_503() throws {
         let s = try server(
             configure: {

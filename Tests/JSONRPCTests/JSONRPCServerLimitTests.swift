@@ -1,5 +1,6 @@
 // What a hostile batch, a deep or huge number, or a cancelled call gets: every entry counted, no -32603 for
 // the client's own mistakes, and a cancellation answered for its real reason.
+import Glibc
 import JSONRPC
 import Logging
 import Synchronization
@@ -173,5 +174,52 @@ struct LogLimiterTests {
         #expect(limiter.droppedCount == 7)
         limiter.log(logger, "x", now: t0 + .seconds(1))
         #expect(limiter.droppedCount == 0)
+    }
+}
+
+struct BlockingPoolTests {
+    final class Latch: Sendable {
+        let open = Atomic<Bool>(false)
+        func wait() { while !open.load(ordering: .acquiring) { usleep(1000) } }
+    }
+
+    @Test func a_burst_gets_a_thread_per_job_up_to_the_pool_size() async throws {
+        let pool = BlockingPool(threads: 4, queueLimit: 10)
+        let latch = Latch()
+        let jobs = (0..<4).map { i in
+            Task {
+                try await pool.run {
+                    latch.wait()
+                    return i
+                }
+            }
+        }
+        for _ in 0..<5000 where pool.runningJobs < 4 { try await Task.sleep(for: .milliseconds(1)) }
+        #expect(pool.runningJobs == 4)
+        latch.open.store(true, ordering: .releasing)
+        var results: [Int] = []
+        for j in jobs { results.append(try await j.value) }
+        #expect(results == [0, 1, 2, 3])
+        pool.shutdown()
+    }
+
+    @Test func a_cancelled_waiting_job_gives_its_place_back() async throws {
+        let pool = BlockingPool(threads: 1, queueLimit: 1)
+        let latch = Latch()
+        let running = Task { try await pool.run { latch.wait() } }
+        for _ in 0..<5000 where pool.runningJobs < 1 { try await Task.sleep(for: .milliseconds(1)) }
+        let waiting = Task { try await pool.run { 1 } }
+        for _ in 0..<5000 where pool.queuedJobs < 1 { try await Task.sleep(for: .milliseconds(1)) }
+        waiting.cancel()
+        await #expect(throws: CancellationError.self) { try await waiting.value }
+        #expect(pool.queuedJobs == 0)
+        // The place is free again: a new job waits instead of being refused with -32003.
+        let next = Task { try await pool.run { 2 } }
+        for _ in 0..<5000 where pool.queuedJobs < 1 { try await Task.sleep(for: .milliseconds(1)) }
+        #expect(pool.refusedJobs == 0)
+        latch.open.store(true, ordering: .releasing)
+        try await running.value
+        #expect(try await next.value == 2)
+        pool.shutdown()
     }
 }
