@@ -71,6 +71,7 @@ let package = Package(
             name: "gateway",
             dependencies: ["GatewayApp"]
         ),
+        .testTarget(name: "GatewayPosixTests", dependencies: ["GatewayPosix"]),
         .testTarget(name: "HTTP1Tests", dependencies: ["HTTP1"]),
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer"]),
         .testTarget(name: "JSONRPCTests", dependencies: ["JSONRPC", "JSONRPCServer"]),

@@ -3,9 +3,13 @@ import ArgumentParser
 
 /// A byte-count flag value.
 public struct ByteCountArgument: ExpressibleByArgument, Sendable, CustomStringConvertible {
+    /// The count in bytes.
     public let bytes: Int
     let text: String
 
+    /// Parses `512`, `512K`, `256M` or `1G` (also `KB`, `KiB`, …, any case); units are powers of 1024.
+    ///
+    /// Nil for anything else, or for a count that does not fit in an `Int`.
     public init?(argument: String) {
         var s = Substring(argument.trimmingCharacters(in: " ")).uppercased()[...]
         if s.hasSuffix("IB") { s = s.dropLast(2) } else if s.hasSuffix("B") { s = s.dropLast(1) }
@@ -24,11 +28,14 @@ public struct ByteCountArgument: ExpressibleByArgument, Sendable, CustomStringCo
         text = argument
     }
 
+    /// A count given in code, e.g. a flag's default.
     public init(_ bytes: Int) {
         self.bytes = bytes
         text = "\(bytes)"
     }
 
+    /// The count as written on the command line.
     public var description: String { text }
+    /// The default as `--help` shows it.
     public var defaultValueDescription: String { text }
 }

@@ -3,9 +3,13 @@ import ArgumentParser
 
 /// A duration flag value.
 public struct DurationArgument: ExpressibleByArgument, Sendable, CustomStringConvertible {
+    /// The parsed duration.
     public let duration: Duration
     let text: String
 
+    /// Parses seconds (`2`, `0.5`) or a number with `ms`, `s` or `m` (minutes).
+    ///
+    /// Nil for anything else, a negative value, or more than a year.
     public init?(argument: String) {
         let s = argument.trimmingCharacters(in: " ")
         let (number, scale): (Substring, Double)
@@ -23,14 +27,18 @@ public struct DurationArgument: ExpressibleByArgument, Sendable, CustomStringCon
         text = argument
     }
 
+    /// A duration given in code, e.g. a flag's default; shown in seconds.
     public init(_ duration: Duration) {
         self.duration = duration
         let (s, a) = duration.components
         text = a == 0 ? "\(s)s" : "\(Double(s) + Double(a) / 1e18)s"
     }
 
+    /// The duration as written on the command line.
     public var description: String { text }
+    /// The default as `--help` shows it.
     public var defaultValueDescription: String { text }
+    /// The duration in seconds, fractions included.
     public var seconds: Double {
         let (s, a) = duration.components
         return Double(s) + Double(a) / 1e18

@@ -13,6 +13,8 @@ func finite(_ n: Number, _ what: String) throws(JSONRPCError) -> Number {
 
 /// The `examples` service's method table.
 public enum ExamplesService {
+    /// A new table of the `examples` methods: `subtract`, `sum`, `get_data`, `update`, `notify_hello`, `echo`
+    /// and `sleep`.
     public static func methods() -> RPCMethodTable {
         var t = RPCMethodTable()
         t.register(Subtract.self) { p, _ in try finite(p.minuend - p.subtrahend, "the difference") }

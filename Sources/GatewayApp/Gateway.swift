@@ -6,6 +6,7 @@ import Logging
 
 /// A gateway: an `HTTPServer` answering `POST <rpcPath>` with a `JSONRPCServer`, plus the probes.
 public final class Gateway: Sendable {
+    /// The HTTP server: listener, event loops, limits and the shutdown sequence.
     public let server: HTTPServer
 
     /// The JSON-RPC server behind `rpcPath`.
@@ -13,6 +14,17 @@ public final class Gateway: Sendable {
 
     /// Assembles the servers; nothing is bound until `start()`. Programs usually use `GatewayApplication`,
     /// which adds services, signals and the lifecycle around this.
+    ///
+    /// ```swift
+    /// let logger = Logger(label: "gateway")
+    /// var http = HTTPServerConfiguration()
+    /// http.port = 0  // a free port
+    /// let rpc = JSONRPCServer(methods: ExamplesService.methods(), logger: logger)
+    /// let gateway = try Gateway(http: http, rpc: rpc, logger: logger)
+    /// let port = try gateway.start()
+    /// // … serve until it is time to stop …
+    /// let report = gateway.shutdown(ShutdownPlan(drainTimeout: .seconds(5)))
+    /// ```
     ///
     /// - Parameters:
     ///   - http: listener, limits, timeouts.
@@ -23,6 +35,7 @@ public final class Gateway: Sendable {
     ///   - httpInterceptors: around requests to `rpcPath` and `routes`.
     ///   - routes: extra endpoints.
     ///   - logger: the server's logger.
+    /// - Throws: `SyscallError` when the event loops cannot be created.
     public init(
         http: HTTPServerConfiguration, rpc: JSONRPCServer, rpcPath: String = "/rpc",
         callTimeout: Duration = .seconds(30), readinessChecks: [ReadinessCheck] = [],

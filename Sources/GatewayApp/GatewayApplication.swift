@@ -25,11 +25,15 @@ import Synchronization
 public final class GatewayApplication: Service, Sendable {
     private enum State {
         case idle
+        /// `run()` is building the servers.
+        case building
         case running(Gateway)
         case stopped(Gateway, ShutdownReport?)
     }
 
+    /// The settings `run()` serves with.
     public let configuration: GatewayConfiguration
+    /// The services, middleware, routes and readiness checks `run()` serves.
     public let setup: GatewaySetup
     let logger: Logger
     private let onServerRunning: (@Sendable (Int) -> Void)?
@@ -38,12 +42,24 @@ public final class GatewayApplication: Service, Sendable {
     /// A shutdown asked for before the server existed, and callbacks waiting for the server's end.
     private let early = Mutex<(shutdown: Bool, stopped: [@Sendable (ShutdownReport) -> Void])>((false, []))
 
+    /// Creates the application; nothing is bound or started before `run()`.
+    ///
+    /// ```swift
+    /// var configuration = GatewayConfiguration()
+    /// configuration.http.port = 9000
+    /// let app = GatewayApplication(
+    ///     configuration: configuration, setup: GatewaySetup(services: [TodoService()]),
+    ///     logger: Logger(label: "todo")
+    /// ) { port in print("serving on port \(port)") }
+    /// try await app.run()
+    /// ```
+    ///
     /// - Parameters:
     ///   - configuration: every setting (`GatewayConfiguration.validate()` is checked by `run()`).
     ///   - setup: services, middleware, routes and readiness checks.
     ///   - logger: the gateway's logger; handlers get it with call metadata added.
     ///   - onServerRunning: called with the bound port once the listener is open and every service has started
-    ///     (`/readyz` answers 200 from then on, unless a check fails).
+    ///     (`/readyz` answers 200 from then on, unless a check fails); not called when shutdown began first.
     public init(
         configuration: GatewayConfiguration = GatewayConfiguration(), setup: GatewaySetup, logger: Logger,
         onServerRunning: (@Sendable (Int) -> Void)? = nil
@@ -58,7 +74,7 @@ public final class GatewayApplication: Service, Sendable {
     public var server: HTTPServer? {
         state.withLock { s in
             switch s {
-            case .idle: return nil
+            case .idle, .building: return nil
             case .running(let g), .stopped(let g, _): return g.server
             }
         }
@@ -95,21 +111,29 @@ public final class GatewayApplication: Service, Sendable {
     /// Binds, starts the services, serves until shut down, stops the services.
     ///
     /// - Throws: `GatewayRunError` when the configuration is invalid, the port cannot be bound or a service's
-    ///   `start()` throws; `GatewayRunError.alreadyRun` on a second call.
+    ///   `start()` throws; with reason `.alreadyRun` on a second call.
     public func run() async throws {
         do {
             try configuration.validate()
         } catch {
             throw GatewayRunError(.configuration, error)
         }
-        let gateway = try makeGateway()
+        // Claimed before anything is built: a second run() must not build (and then shut down) anything.
         guard
             state.withLock({ s -> Bool in
                 guard case .idle = s else { return false }
-                s = .running(gateway)
+                s = .building
                 return true
             })
         else { throw GatewayRunError(.alreadyRun, nil) }
+        let gateway: Gateway
+        do {
+            gateway = try makeGateway()
+        } catch {
+            state.withLock { $0 = .idle }
+            throw error
+        }
+        state.withLock { $0 = .running(gateway) }
         var report: ShutdownReport? = nil
         defer { state.withLock { $0 = .stopped(gateway, report) } }
 
@@ -264,13 +288,20 @@ public final class GatewayApplication: Service, Sendable {
 
 /// Why `GatewayApplication.run()` could not serve.
 public struct GatewayRunError: Error, CustomStringConvertible, Sendable {
+    /// The step that failed.
     public enum Reason: Sendable, Equatable {
+        /// `GatewayConfiguration.validate()` failed, or two services register the same method.
         case configuration
+        /// The server could not be created or bound (address in use or not available).
         case bind
+        /// The named service's `start()` threw.
         case serviceStart(String)
+        /// `run()` was called a second time.
         case alreadyRun
+        /// The gateway ended before it served (`withRunningGateway`).
         case notServing
     }
+    /// The step that failed.
     public let reason: Reason
     /// The underlying error's description.
     public let detail: String
@@ -283,6 +314,7 @@ public struct GatewayRunError: Error, CustomStringConvertible, Sendable {
         detail = underlying.map { "\($0)" } ?? ""
     }
 
+    /// The reason and the detail, for logs and the exit message.
     public var description: String {
         switch reason {
         case .configuration: "invalid configuration: \(detail)"

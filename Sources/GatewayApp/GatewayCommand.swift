@@ -7,12 +7,14 @@ import ArgumentParser
 
 /// `gateway`: the JSON-RPC 2.0 gateway.
 public struct GatewayCommand: ParsableCommand {
+    /// The command's name and abstract, with `serve` as the default subcommand beside `call`, `health`, `ready`.
     public static let configuration = CommandConfiguration(
         commandName: "gateway",
         abstract: "JSON-RPC 2.0 over HTTP/1.1, built for Kubernetes probes and rolling restarts.",
         subcommands: [ServeCommand.self, CallCommand.self, HealthCommand.self, ReadyCommand.self],
         defaultSubcommand: ServeCommand.self)
 
+    /// Required by `ParsableCommand`; argument parsing creates the command.
     public init() {}
 
     /// Runs the command line with your setup: `serve` (the default) serves it with every flag and `GATEWAY_*`
@@ -26,6 +28,10 @@ public struct GatewayCommand: ParsableCommand {
     ///     }
     /// }
     /// ```
+    ///
+    /// - Parameter setup: what `serve` runs: services, middleware, routes and readiness checks.
+    /// - Important: it never returns: the process exits with the command's status (`ServeCommand.run()` lists
+    ///   those of `serve`), so call it last in `main`.
     public static func main(setup: GatewaySetup) -> Never {
         ServeCommand.setup.withLock { $0 = setup }
         signal(SIGPIPE, SIG_IGN)

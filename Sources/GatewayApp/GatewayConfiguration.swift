@@ -22,6 +22,7 @@ public struct GatewayConfiguration: Sendable {
     /// program runs the gateway inside a `ServiceGroup` that handles signals itself.
     public var handlesSignals = true
 
+    /// The defaults given with each property: what `gateway serve` uses without flags.
     public init() {}
 
     /// The margin kept inside `terminationGrace` beyond delay + drain + cancel: max(1 s, 5 %).
@@ -57,6 +58,7 @@ public struct GatewayConfiguration: Sendable {
 
 /// A configuration that cannot work, and why.
 public struct GatewayConfigurationError: Error, CustomStringConvertible, Sendable {
+    /// The settings at fault, their values and the rule they break.
     public let description: String
     init(_ description: String) { self.description = description }
 }

@@ -38,27 +38,45 @@ public protocol GatewayService: Sendable {
 }
 
 extension GatewayService {
+    /// No namespace by default: methods are called by their own names.
     public var namespace: String? { nil }
+    /// No checks by default.
     public var readinessChecks: [ReadinessCheck] { [] }
+    /// Nothing to open by default.
     public func start() async throws {}
+    /// Nothing to release by default.
     public func stop() async throws {}
 }
 
 /// A service made of a method table alone.
 public struct MethodsService: GatewayService {
+    /// Prefixed to every method name with a dot; nil for none.
     public let namespace: String?
     let methods: RPCMethodTable
 
+    /// A service serving `methods`, with no readiness checks and no start or stop work.
+    ///
+    /// ```swift
+    /// var methods = RPCMethodTable()
+    /// methods.register("ping") { _, _ in "pong" }
+    /// let setup = GatewaySetup(services: [MethodsService(namespace: "util", methods)])  // util.ping
+    /// ```
+    ///
+    /// - Parameters:
+    ///   - namespace: prefixed to every method name with a dot; nil for none.
+    ///   - methods: the methods to serve.
     public init(namespace: String? = nil, _ methods: RPCMethodTable) {
         self.namespace = namespace
         self.methods = methods
     }
 
+    /// Adds the table's methods.
     public func register(_ table: inout RPCMethodTable) { table.merge(methods) }
 }
 
 /// Everything a program adds to a gateway: services, middleware, routes, readiness checks.
 public struct GatewaySetup: Sendable {
+    /// The services: started in this order, stopped in reverse.
     public var services: [any GatewayService]
     /// Around every call (batch entries one by one), outermost first.
     public var rpcInterceptors: [any RPCInterceptor]
@@ -69,6 +87,21 @@ public struct GatewaySetup: Sendable {
     /// Readiness checks of the program as a whole (services bring their own).
     public var readinessChecks: [ReadinessCheck]
 
+    /// Everything the gateway serves besides the built-in probes and `/metrics`.
+    ///
+    /// ```swift
+    /// let setup = GatewaySetup(
+    ///     services: [TodoService()],
+    ///     rpcInterceptors: [RequireToken()],
+    ///     routes: [HTTPRoute("/version") { _ in HTTPResponse(status: .ok, body: Array("1.0".utf8)) }])
+    /// ```
+    ///
+    /// - Parameters:
+    ///   - services: the services, started in this order and stopped in reverse.
+    ///   - rpcInterceptors: around every call (batch entries one by one), outermost first.
+    ///   - httpInterceptors: around every request to `/rpc` and to `routes`, outermost first.
+    ///   - routes: extra HTTP endpoints beside `/rpc`.
+    ///   - readinessChecks: checks of the program as a whole, beside those of the services.
     public init(
         services: [any GatewayService], rpcInterceptors: [any RPCInterceptor] = [],
         httpInterceptors: [any HTTPInterceptor] = [], routes: [HTTPRoute] = [], readinessChecks: [ReadinessCheck] = []

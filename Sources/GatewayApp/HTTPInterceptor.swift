@@ -24,19 +24,34 @@ import JSONRPC
 /// - Important: it runs on an event loop: it must decide from the request alone and never block or wait.
 ///   Checks that need I/O belong in an `RPCInterceptor`, which is async.
 public protocol HTTPInterceptor: Sendable {
+    /// Decides one request: answer it now, or pass it on with `next`.
+    ///
+    /// - Parameters:
+    ///   - request: the whole request, body included.
+    ///   - next: the rest of the chain and the route; call it at most once.
+    /// - Returns: the reply to send: `next`'s (possibly with fields added) or your own.
     func intercept(_ request: HTTPRequest, next: (HTTPRequest) -> HTTPReply) -> HTTPReply
 }
 
 /// An extra HTTP endpoint served beside `/rpc` (an exact path).
 public struct HTTPRoute: Sendable {
+    /// The exact path served, e.g. `/version`.
     public let path: String
+    /// The methods accepted; others get 405 with `Allow`.
     public let methods: Set<String>
     let handler: @Sendable (HTTPRequest) async throws -> HTTPResponse
 
+    /// An endpoint answered by `handler`.
+    ///
+    /// ```swift
+    /// HTTPRoute("/version") { _ in HTTPResponse(status: .ok, body: Array("1.0".utf8)) }
+    /// ```
+    ///
     /// - Parameters:
     ///   - path: the exact path (no query), e.g. `/version`.
     ///   - methods: accepted methods; others get 405 with `Allow`.
     ///   - handler: runs as async work (off the loop for large bodies); a thrown error answers 500.
+    /// - Precondition: `path` starts with `/`.
     public init(
         _ path: String, methods: Set<String> = ["GET", "HEAD"],
         handler: @escaping @Sendable (HTTPRequest) async throws -> HTTPResponse
@@ -49,6 +64,7 @@ public struct HTTPRoute: Sendable {
 }
 
 extension HTTPStatus {
+    /// 403: the caller is known but not allowed.
     public static let forbidden = HTTPStatus(code: 403)
 }
 

@@ -9,11 +9,23 @@ import Synchronization
 /// A check is synchronous (answered on the event loop, must be quick) or asynchronous with a timeout, so a
 /// slow dependency cannot hang the probe: past its timeout the check counts as failed.
 public struct ReadinessCheck: Sendable {
+    /// Shown in `/readyz?verbose`; `/readyz/<name>` runs this check alone and `?exclude=<name>` skips it.
     public let name: String
     let sync: (@Sendable () -> String?)?
     let async: (@Sendable () async -> String?)?
+    /// How long an asynchronous check may take before it counts as failed; zero for a synchronous one.
     public let timeout: Duration
 
+    /// A synchronous check, answered on the event loop.
+    ///
+    /// ```swift
+    /// ReadinessCheck(name: "cache") { cache.isWarm ? nil : "warming up" }
+    /// ```
+    ///
+    /// - Parameters:
+    ///   - name: the check's name in `/readyz` answers.
+    ///   - check: nil when ready, else why not.
+    /// - Important: it runs on an event loop for every probe: it must return at once and never block.
     public init(name: String, check: @escaping @Sendable () -> String?) {
         self.name = name
         sync = check
@@ -21,6 +33,16 @@ public struct ReadinessCheck: Sendable {
         timeout = .zero
     }
 
+    /// An asynchronous check, failed when it takes longer than `timeout`.
+    ///
+    /// ```swift
+    /// ReadinessCheck(name: "database", timeout: .milliseconds(500)) { await database.ping() ? nil : "no answer" }
+    /// ```
+    ///
+    /// - Parameters:
+    ///   - name: the check's name in `/readyz` answers.
+    ///   - timeout: how long it may take; past it the check is cancelled and counts as failed.
+    ///   - check: nil when ready, else why not.
     public init(name: String, timeout: Duration = .seconds(1), check: @escaping @Sendable () async -> String?) {
         self.name = name
         sync = nil

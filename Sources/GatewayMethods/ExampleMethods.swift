@@ -4,9 +4,12 @@ public import JSONRPC
 
 /// A JSON number that stays an integer when it is one (`42 - 23` answers `19`, not `19.0`).
 public enum Number: Codable, Sendable, Equatable {
+    /// An integer.
     case int(Int)
+    /// Any other number.
     case double(Double)
 
+    /// An integer when the decoder can read one (`JSONValueDecoder` reads `1.0` as one), else a double.
     public init(from decoder: any Decoder) throws {
         let c = try decoder.singleValueContainer()
         if let i = try? c.decode(Int.self) {
@@ -16,6 +19,7 @@ public enum Number: Codable, Sendable, Equatable {
         }
     }
 
+    /// Encodes the integer or the double as it is.
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.singleValueContainer()
         switch self {
@@ -53,9 +57,14 @@ public enum Number: Codable, Sendable, Equatable {
 
 /// `subtract`: positional `[minuend, subtrahend]` or named `{"minuend", "subtrahend"}`.
 public struct SubtractParams: Codable, Sendable {
+    /// The number subtracted from.
     public var minuend: Number
+    /// The number taken away.
     public var subtrahend: Number
 
+    /// Params for `subtract`, which answers `minuend - subtrahend`.
+    ///
+    /// A client sends them named (`{"minuend": 42, "subtrahend": 23}`).
     public init(minuend: Number, subtrahend: Number) {
         self.minuend = minuend
         self.subtrahend = subtrahend
@@ -63,6 +72,9 @@ public struct SubtractParams: Codable, Sendable {
 
     enum CodingKeys: String, CodingKey { case minuend, subtrahend }
 
+    /// Decodes `[minuend, subtrahend]` (exactly two numbers) or `{"minuend": …, "subtrahend": …}`.
+    ///
+    /// - Throws: `DecodingError` for any other shape; the server answers it with -32602.
     public init(from decoder: any Decoder) throws {
         if var c = try? decoder.unkeyedContainer() {
             guard c.count == 2 else {
@@ -79,40 +91,65 @@ public struct SubtractParams: Codable, Sendable {
     }
 }
 
+/// `subtract`, from the JSON-RPC 2.0 specification: the difference, in integers while it fits.
 public enum Subtract: JSONRPCMethod {
+    /// Positional or named minuend and subtrahend.
     public typealias Params = SubtractParams
+    /// The difference.
     public typealias Result = Number
+    /// The wire name; no namespace.
     public static let name = "subtract"
+    /// Arithmetic has no effects: safe to retry.
     public static let isIdempotent = true
 }
 
+/// `sum`: adds the numbers of a positional array, in integers while it fits.
 public enum Sum: JSONRPCMethod {
+    /// The numbers to add; `[]` sums to 0.
     public typealias Params = [Number]
+    /// The sum.
     public typealias Result = Number
+    /// The wire name; no namespace.
     public static let name = "sum"
+    /// Arithmetic has no effects: safe to retry.
     public static let isIdempotent = true
 }
 
+/// `get_data`, from the JSON-RPC 2.0 specification: answers `["hello", 5]`.
 public enum GetData: JSONRPCMethod {
+    /// None.
     public typealias Params = NoParams
+    /// `["hello", 5]`.
     public typealias Result = JSONValue
+    /// The wire name; no namespace.
     public static let name = "get_data"
+    /// Reads only: safe to retry.
     public static let isIdempotent = true
 }
 
+/// Params for `sleep`: `{"ms": 250}`.
 public struct SleepParams: Codable, Sendable {
+    /// How long to sleep, in milliseconds; the server accepts 0...3600000 (else -32602).
     public var ms: Int
+    /// Params that sleep for `ms` milliseconds.
     public init(ms: Int) { self.ms = ms }
 }
 
+/// `sleep`: waits `ms` milliseconds, then answers `ms`; for trying out deadlines, cancellation and shutdown.
 public enum Sleep: JSONRPCMethod {
+    /// How long to sleep.
     public typealias Params = SleepParams
+    /// The milliseconds slept, echoed.
     public typealias Result = Int
+    /// The wire name; no namespace.
     public static let name = "sleep"
+    /// It has no effects: safe to retry.
     public static let isIdempotent = true
 }
 
 extension Number: ExpressibleByIntegerLiteral, ExpressibleByFloatLiteral {
+    /// An integer literal as `.int`.
     public init(integerLiteral value: Int) { self = .int(value) }
+    /// A floating-point literal as `.double`.
     public init(floatLiteral value: Double) { self = .double(value) }
 }

@@ -137,13 +137,18 @@ public final class EventLoop: @unchecked Sendable {
     // MARK: jobs (thread-safe)
 
     /// Runs `body` on the loop thread soon. Thread-safe.
-    public func execute(_ body: @escaping @Sendable () -> Void) {
+    ///
+    /// - Returns: false when the loop has closed and `body` will never run: the caller must release what it
+    ///   carried (a descriptor, a count) itself.
+    @discardableResult
+    public func execute(_ body: @escaping @Sendable () -> Void) -> Bool {
         remote.withLock { r in
-            if r.closed { return }
+            if r.closed { return false }
             r.closures.append(body)
             // The eventfd is written under the lock, so it cannot be closed (and its number reused) meanwhile.
             if !r.woken { wake() }
             r.woken = true
+            return true
         }
     }
 

@@ -48,13 +48,13 @@ final class Selector {
     }
 
     func register(fd: Int32, interest: SelectorEvents, token: UInt64) throws(SyscallError) {
-        _ = try syscall("epoll_ctl(ADD)", blocking: true) {
+        _ = try syscall("epoll_ctl(ADD)", wouldBlock: .wouldBlockIsAnError) {
             cgw_epoll_ctl(epfd, cgw_EPOLL_CTL_ADD, fd, interest.rawValue, token)
         }
     }
 
     func reregister(fd: Int32, interest: SelectorEvents, token: UInt64) throws(SyscallError) {
-        _ = try syscall("epoll_ctl(MOD)", blocking: true) {
+        _ = try syscall("epoll_ctl(MOD)", wouldBlock: .wouldBlockIsAnError) {
             cgw_epoll_ctl(epfd, cgw_EPOLL_CTL_MOD, fd, interest.rawValue, token)
         }
     }

@@ -25,16 +25,26 @@ public struct SyscallError: Error, CustomStringConvertible, Sendable {
     public var isPeerGone: Bool { errno == ECONNRESET || errno == EPIPE || errno == ETIMEDOUT }
 }
 
+/// What the funnel makes of EAGAIN.
+enum WouldBlockPolicy {
+    /// A non-blocking descriptor had nothing to give: `.wouldBlock`, a value, not an error.
+    case wouldBlockIsAValue
+    /// A call that never blocks (epoll_ctl): EAGAIN is an error like any other.
+    case wouldBlockIsAnError
+}
+
 @inline(__always)
 func syscall<T: FixedWidthInteger>(
-    _ function: StaticString, blocking: Bool = false, _ body: () -> T
+    _ function: StaticString, wouldBlock: WouldBlockPolicy = .wouldBlockIsAValue, _ body: () -> T
 ) throws(SyscallError) -> IOResult<T> {
     while true {
         let result = body()
         if result >= 0 { return .processed(result) }
         let err = cgw_errno()
         if err == EINTR { continue }
-        if err == EAGAIN && !blocking { return .wouldBlock }
+        if err == EAGAIN && wouldBlock == .wouldBlockIsAValue { return .wouldBlock }
+        // A descriptor that is not open, or a pointer that is not ours: our bug, never the peer's.
+        assert(err != EBADF && err != EFAULT, "\(function): \(err == EBADF ? "EBADF" : "EFAULT"), a bug in the caller")
         throw SyscallError(function: "\(function)", errno: err)
     }
 }
@@ -58,9 +68,12 @@ public enum Posix {
         try syscall("accept4") { cgw_accept4(fd) }
     }
 
+    /// Closes a descriptor that no `Descriptor` owns (the loops' own epoll and eventfd descriptors).
     public static func close(_ fd: Int32) {
         // Linux closes the descriptor even when close reports EINTR: never retry.
-        _ = Glibc.close(fd)
+        if Glibc.close(fd) != 0 && errno == EBADF {
+            assertionFailure("close(\(fd)): EBADF, the descriptor was closed twice or never owned")
+        }
     }
 
     public static func shutdownWrite(_ fd: Int32) {

@@ -19,12 +19,21 @@ import Synchronization
 /// }
 /// ```
 public final class GatewayTestClient: Sendable {
+    /// The setup under test.
     public let setup: GatewaySetup
+    /// The configuration the responder was built with (its `rpcPath`, limits and timeouts).
     public let configuration: GatewayConfiguration
     private let responder: any HTTPResponder
     private let state = HTTPServerState()
     private let nextID = Atomic<Int>(1)
 
+    /// Builds the responder `GatewayApplication.run()` would serve for `setup`; services are not started.
+    ///
+    /// ```swift
+    /// let client = GatewayTestClient(setup: GatewaySetup(services: [CalcService()]))
+    /// let health = await client.request("GET", "/healthz")  // health.status.code == 200
+    /// ```
+    ///
     /// - Parameters:
     ///   - setup: the services, middleware and routes under test.
     ///   - configuration: limits and paths, as the server would use them.
@@ -98,7 +107,10 @@ public final class GatewayTestClient: Sendable {
 
 /// The gateway answered with an HTTP status other than 200.
 public struct GatewayTestError: Error, Sendable, CustomStringConvertible {
+    /// The HTTP status code.
     public let status: Int
+    /// The response body.
     public let body: [UInt8]
+    /// The status and the start of the body, for test failures.
     public var description: String { "HTTP \(status): \(String(decoding: body.prefix(200), as: UTF8.self))" }
 }

@@ -14,7 +14,13 @@ import ServiceLifecycle
 /// ```
 ///
 /// - Parameters:
+///   - setup: the services, middleware and routes to serve.
 ///   - configuration: as in production, except that the host, the port and signal handling are set here.
+///   - logger: the gateway's logger.
+///   - body: the test, called with the bound port once every service has started.
+/// - Returns: what `body` returns.
+/// - Throws: what `body` throws (after the gateway has shut down), or the `GatewayRunError` that ended the
+///   gateway's run.
 public func withRunningGateway<T: Sendable>(
     setup: GatewaySetup, configuration: GatewayConfiguration = GatewayConfiguration(),
     logger: Logger = Logger(label: "gateway-test"), _ body: @Sendable (Int) async throws -> T
@@ -30,7 +36,11 @@ public func withRunningGateway<T: Sendable>(
     }
     let group = ServiceGroup(configuration: .init(services: [app], logger: logger))
     return try await withThrowingTaskGroup(of: Void.self) { tasks in
-        tasks.addTask { try await group.run() }
+        tasks.addTask {
+            // Ends the port stream if the gateway stops before serving, so the wait below cannot hang.
+            defer { portSink.finish() }
+            try await group.run()
+        }
         var iterator = ports.makeAsyncIterator()
         guard let port = await iterator.next() else {
             // run() ended before serving: its error is the group's.

@@ -1,5 +1,6 @@
 // IMF-fixdate (RFC 9110 §5.6.7) from seconds since the epoch; the caller supplies the clock.
 
+/// Formats the value of the `Date` field every response carries.
 public enum HTTPDate {
     private static let days = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"]
     private static let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]

@@ -2,9 +2,12 @@
 
 /// One header or trailer field as received (name case preserved, value without surrounding whitespace).
 public struct HTTPField: Sendable, Equatable {
+    /// The field name as received, case preserved; compare it without case.
     public var name: String
+    /// The field value, without leading or trailing spaces and tabs.
     public var value: String
 
+    /// A field with this name and value, taken as given (not validated).
     public init(name: String, value: String) {
         self.name = name
         self.value = value
@@ -13,17 +16,24 @@ public struct HTTPField: Sendable, Equatable {
 
 /// An ordered list of fields.
 public struct HTTPFields: Sendable, Equatable, RandomAccessCollection, ExpressibleByDictionaryLiteral {
+    /// The fields in arrival order.
     public private(set) var fields: [HTTPField]
 
+    /// These fields, in this order.
     public init(_ fields: [HTTPField] = []) { self.fields = fields }
+    /// The literal's fields, in the order written (`["Content-Type": "application/json"]`).
     public init(dictionaryLiteral elements: (String, String)...) {
         fields = elements.map { HTTPField(name: $0.0, value: $0.1) }
     }
 
+    /// The position of the first field.
     public var startIndex: Int { fields.startIndex }
+    /// The position after the last field.
     public var endIndex: Int { fields.endIndex }
+    /// The field at `position`.
     public subscript(position: Int) -> HTTPField { fields[position] }
 
+    /// Adds a field after the others, keeping any field of the same name.
     public mutating func append(name: String, value: String) {
         fields.append(HTTPField(name: name, value: value))
     }

@@ -13,5 +13,6 @@ public struct HTTPLimits: Sendable, Equatable {
     /// One chunk-size line with its extensions; longer gets 400.
     public var maxChunkLineBytes: Int = 4 * 1024
 
+    /// The defaults: 8 KiB request line, 16 KiB head, 100 fields, 5 MiB body, 4 KiB chunk-size line.
     public init() {}
 }

@@ -2,33 +2,59 @@
 
 /// An HTTP status code and its reason phrase.
 public struct HTTPStatus: Sendable, Equatable, Hashable, CustomStringConvertible {
+    /// The three-digit status code.
     public let code: Int
+    /// The reason phrase sent on the status line.
     public let reason: String
 
+    /// A status with its standard reason phrase, or with `reason` when given.
+    ///
+    /// - Parameters:
+    ///   - code: the status code.
+    ///   - reason: the phrase for the status line; nil takes the standard one (`Status <code>` for a code without one).
     public init(code: Int, reason: String? = nil) {
         self.code = code
         self.reason = reason ?? HTTPStatus.standardReason(code)
     }
 
+    /// The code and the phrase, e.g. `404 Not Found`.
     public var description: String { "\(code) \(reason)" }
 
+    /// 100: the client may send its body.
     public static let `continue` = HTTPStatus(code: 100)
+    /// 200: success.
     public static let ok = HTTPStatus(code: 200)
+    /// 204: success with no body (a JSON-RPC request of notifications only).
     public static let noContent = HTTPStatus(code: 204)
+    /// 400: a malformed request.
     public static let badRequest = HTTPStatus(code: 400)
+    /// 401: missing or wrong credentials.
     public static let unauthorized = HTTPStatus(code: 401)
+    /// 404: nothing is served at this path.
     public static let notFound = HTTPStatus(code: 404)
+    /// 405: the path is served, not with this method; answered with `Allow`.
     public static let methodNotAllowed = HTTPStatus(code: 405)
+    /// 408: the request did not arrive in time.
     public static let requestTimeout = HTTPStatus(code: 408)
+    /// 411: the request needs a `Content-Length`.
     public static let lengthRequired = HTTPStatus(code: 411)
+    /// 413: the body is over the limit.
     public static let contentTooLarge = HTTPStatus(code: 413)
+    /// 414: the request line is over the limit.
     public static let uriTooLong = HTTPStatus(code: 414)
+    /// 415: the body's `Content-Type` is not accepted.
     public static let unsupportedMediaType = HTTPStatus(code: 415)
+    /// 417: an `Expect` other than `100-continue`.
     public static let expectationFailed = HTTPStatus(code: 417)
+    /// 431: the header section is over its size or field-count limit.
     public static let headerFieldsTooLarge = HTTPStatus(code: 431)
+    /// 500: the server failed.
     public static let internalServerError = HTTPStatus(code: 500)
+    /// 501: a method or transfer coding the server does not implement.
     public static let notImplemented = HTTPStatus(code: 501)
+    /// 503: over a limit or shutting down; try again later (see `Retry-After`).
     public static let serviceUnavailable = HTTPStatus(code: 503)
+    /// 505: an HTTP major version other than 1.
     public static let versionNotSupported = HTTPStatus(code: 505)
 
     static func standardReason(_ code: Int) -> String {

@@ -2,26 +2,36 @@
 
 /// The HTTP version of a request: only 1.0 and 1.1 are served.
 public enum HTTPVersion: Sendable, Equatable {
+    /// HTTP/1.0: the connection closes after each exchange unless the client asks for keep-alive.
     case http10
+    /// HTTP/1.1, also used for a request with a higher 1.x minor version.
     case http11
 
+    /// The version as written on a request or status line.
     public var text: String { self == .http10 ? "HTTP/1.0" : "HTTP/1.1" }
 }
 
 /// How the body of a request is framed.
 public enum BodyFraming: Sendable, Equatable {
+    /// No body: no framing field, or `Content-Length: 0`.
     case none
+    /// A body of exactly this many bytes (`Content-Length`).
     case length(Int)
+    /// `Transfer-Encoding: chunked`: the length is known only at the last chunk.
     case chunked
 }
 
 /// A request line and its header fields, validated.
 public struct RequestHead: Sendable, Equatable {
+    /// The method token as sent, case preserved (`POST`, `GET`).
     public var method: String
     /// The request-target exactly as sent.
     public var target: String
+    /// The request's HTTP version.
     public var version: HTTPVersion
+    /// The header fields in arrival order.
     public var fields: HTTPFields
+    /// How the body is delimited.
     public var framing: BodyFraming
     /// The client asked for `100 Continue` before sending its body.
     public var expectsContinue: Bool
@@ -53,6 +63,18 @@ public struct RequestHead: Sendable, Equatable {
         return rest
     }
 
+    /// A head built in code (tests, in-process requests); the parser builds the ones read from the wire.
+    ///
+    /// Nothing is validated here: the values are taken as given.
+    ///
+    /// - Parameters:
+    ///   - method: the method token, e.g. `POST`.
+    ///   - target: the request-target, e.g. `/rpc?x=1`.
+    ///   - version: the HTTP version.
+    ///   - fields: the header fields.
+    ///   - framing: how the body is delimited; it should agree with `fields`.
+    ///   - expectsContinue: whether the client waits for `100 Continue` before sending its body.
+    ///   - keepAlive: whether the connection stays open after this exchange.
     public init(
         method: String, target: String, version: HTTPVersion, fields: HTTPFields,
         framing: BodyFraming = .none, expectsContinue: Bool = false, keepAlive: Bool = true
@@ -69,10 +91,14 @@ public struct RequestHead: Sendable, Equatable {
 
 /// A whole request: head, decoded body and trailers.
 public struct HTTPRequest: Sendable {
+    /// The request line and header fields.
     public var head: RequestHead
+    /// The body, de-chunked; empty when there is none.
     public var body: [UInt8]
+    /// The trailer fields of a chunked body; empty otherwise.
     public var trailers: HTTPFields
 
+    /// A request from its parts, taken as given (tests and in-process requests).
     public init(head: RequestHead, body: [UInt8] = [], trailers: HTTPFields = HTTPFields()) {
         self.head = head
         self.body = body

@@ -30,6 +30,7 @@ public struct RequestParser: Sendable {
         case failed(HTTPParseError)
     }
 
+    /// The sizes past which a request is refused.
     public let limits: HTTPLimits
     var state: State = .head
     var buffer: [UInt8] = []
@@ -47,6 +48,9 @@ public struct RequestParser: Sendable {
     var trailerBytes = 0
     var continueAnswered = false
 
+    /// A parser waiting for the first request of a connection.
+    ///
+    /// - Parameter limits: the sizes past which a request is refused, each with its status.
     public init(limits: HTTPLimits = HTTPLimits()) {
         self.limits = limits
     }
@@ -56,6 +60,7 @@ public struct RequestParser: Sendable {
         buffer.append(contentsOf: bytes)
     }
 
+    /// Appends received bytes from any sequence (tests feed arrays, one byte at a time too).
     public mutating func feed(_ bytes: some Sequence<UInt8>) {
         buffer.append(contentsOf: bytes)
     }

@@ -61,8 +61,12 @@ final class Connection: SelectorHandler {
 
     var core: ServerCore { context.core }
 
-    init(fd: Int32, context: LoopContext, now: UInt64, overCap: Bool = false) {
-        self.fd = fd
+    /// The socket; `fd` is its number for I/O and registration, valid while this is set.
+    private var descriptor: Descriptor?
+
+    init(descriptor: consuming Descriptor, context: LoopContext, now: UInt64, overCap: Bool = false) {
+        fd = descriptor.rawValue
+        self.descriptor = consume descriptor
         self.context = context
         self.overCap = overCap
         parser = RequestParser(limits: context.core.configuration.limits)
@@ -423,9 +427,15 @@ final class Connection: SelectorHandler {
         recharge()
         if timer.kind == .linger { core.state.lingeringCount.add(-1, ordering: .relaxed) }
         context.loop.deregister(fd: fd)
-        Posix.close(fd)
+        descriptor.take()?.close()
         context.remove(self)
         core.state.connectionCount.add(-1, ordering: .relaxed)
+    }
+
+    /// Closes a connection that never got registered with its loop.
+    func abandon() {
+        closed = true
+        descriptor.take()?.close()
     }
 
     /// True when nothing is owed to the client: no call, no partial request, no unsent bytes.

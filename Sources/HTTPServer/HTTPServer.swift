@@ -41,7 +41,8 @@ public final class HTTPServer: Sendable {
     let core: ServerCore
     let group: EventLoopGroup
     let logger: Logger
-    private let listenFD = Atomic<Int32>(-1)
+    /// The listening socket, registered with every loop; closed by the last loop to let go of it, or at stop.
+    private let listener = Mutex<SharedDescriptor?>(nil)
     private let boundPort = Atomic<Int>(0)
     private let shutdownStart = Mutex<UInt64?>(nil)
     /// Where `start()` is, so that a shutdown asked for before or during it is neither lost nor run on loops that
@@ -111,7 +112,8 @@ public final class HTTPServer: Sendable {
         state.budgetBytes.store(core.memoryBudget, ordering: .relaxed)
         let (fd, port) = try Posix.listenTCP(
             host: configuration.host, port: configuration.port, backlog: configuration.backlog)
-        listenFD.store(fd, ordering: .relaxed)
+        let socket = SharedDescriptor(Descriptor(owning: fd))
+        listener.withLock { $0 = socket }
         boundPort.store(port, ordering: .relaxed)
         let core = self.core
         // Contexts exist before the threads do, so no loop writes the shared array.
@@ -215,6 +217,8 @@ public final class HTTPServer: Sendable {
         // The loops close what is left (posted by `.stop`) and end; one stuck in a blocking handler is given
         // up on, so the process still exits within its budget, and its open connections count as cut.
         let stuck = group.shutdown(timeout: .milliseconds(500))
+        // Closed by the last loop to let go of it, unless a loop was stuck or closed before it could.
+        listener.withLock { $0 }?.close()
         if stuck > 0 {
             let open = max(1, state.inFlightCalls)
             state.cutConnections.add(open, ordering: .relaxed)
@@ -326,15 +330,15 @@ public final class HTTPServer: Sendable {
         case .closeListener:
             // The accept loop aborts now: the socket stops accepting at once, whatever the loops are doing;
             // each loop then deregisters it, and the last one closes the descriptor.
-            let fd = listenFD.exchange(-1, ordering: .relaxed)
-            if fd >= 0 {
+            if let socket = listener.withLock({ $0 }) {
+                let fd = socket.rawValue
                 Posix.shutdownListener(fd)
                 let pending = Countdown(group.loops.count)
                 onEveryLoop { ctx in
                     ctx.listening = false
                     ctx.pausedListener = nil
                     ctx.loop.deregister(fd: fd)
-                    if pending.done() { Posix.close(fd) }
+                    if pending.done() { socket.close() }
                 }
             }
             state.drainEnd.store(MonotonicClock.now() &+ max(1, plan.drainTimeout.nanoseconds), ordering: .relaxed)

@@ -47,7 +47,7 @@ final class Listener: SelectorHandler {
                 }
                 return
             }
-            context.core.adopt(cfd, on: context)
+            context.core.adopt(Descriptor(owning: cfd), on: context)
         }
     }
 }

@@ -59,7 +59,7 @@ final class ServerCore: @unchecked Sendable {
     }
 
     /// Takes ownership of an accepted descriptor on `context`'s loop.
-    func adopt(_ fd: Int32, on context: LoopContext) {
+    func adopt(_ descriptor: consuming Descriptor, on context: LoopContext) {
         let open = state.connectionCount.add(1, ordering: .relaxed).newValue
         if open > maxConnections + connectionReserve {
             // The reserve is full too. Make room by closing this loop's oldest reserve connection that has no
@@ -71,7 +71,7 @@ final class ServerCore: @unchecked Sendable {
             } else {
                 state.connectionCount.add(-1, ordering: .relaxed)
                 state.droppedConnections.add(1, ordering: .relaxed)
-                Posix.close(fd)
+                descriptor.close()
                 return
             }
         }
@@ -79,30 +79,37 @@ final class ServerCore: @unchecked Sendable {
         // graceful close (not reset with the request unread), and so that probes still answer.
         let overCap = open > maxConnections
         state.acceptedTotal.add(1, ordering: .relaxed)
-        Posix.setNoDelay(fd)
+        Posix.setNoDelay(descriptor.rawValue)
         // The loop that happened to wake accepts; connections are then dealt round-robin, so every core serves
         // (a level-triggered listener shared by all loops otherwise lets one busy loop take nearly all of them).
         let target =
             contexts.count > 1 ? contexts[nextLoop.add(1, ordering: .relaxed).oldValue % contexts.count]! : context
         if target === context || overCap {
-            own(fd, on: context, overCap: overCap)
+            own(descriptor, on: context, overCap: overCap)
         } else {
             let core = self
             let index = target.loop.index
+            let fd = descriptor.releaseForHandOff()
             // The context is looked up again on its own thread: only that thread may touch it.
-            target.loop.execute { core.own(fd, on: core.contexts[index]!, overCap: false) }
+            let sent = target.loop.execute {
+                core.own(Descriptor(owning: fd), on: core.contexts[index]!, overCap: false)
+            }
+            if !sent {
+                // That loop has closed (the server is stopping): the connection is closed here, not leaked.
+                Descriptor(owning: fd).close()
+                state.connectionCount.add(-1, ordering: .relaxed)
+            }
         }
     }
 
     /// Registers an accepted descriptor with `context`'s loop; runs on that loop's thread.
-    private func own(_ fd: Int32, on context: LoopContext, overCap: Bool) {
-        let c = Connection(fd: fd, context: context, now: MonotonicClock.now(), overCap: overCap)
+    private func own(_ descriptor: consuming Descriptor, on context: LoopContext, overCap: Bool) {
+        let c = Connection(descriptor: descriptor, context: context, now: MonotonicClock.now(), overCap: overCap)
         do {
-            try context.loop.register(fd: fd, interest: c.interest, handler: c)
+            try context.loop.register(fd: c.fd, interest: c.interest, handler: c)
         } catch {
             state.connectionCount.add(-1, ordering: .relaxed)
-            c.closed = true
-            Posix.close(fd)
+            c.abandon()
             return
         }
         context.add(c)

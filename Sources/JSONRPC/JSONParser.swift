@@ -3,19 +3,29 @@
 
 /// Why JSON text was refused.
 public struct JSONParseError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// The byte offset in the input where the fault was found.
     public let offset: Int
+    /// What was wrong, in words a client can read (e.g. `invalid UTF-8`).
     public let reason: String
+    /// The reason and the offset, e.g. `invalid literal at byte 12`.
     public var description: String { "\(reason) at byte \(offset)" }
 }
 
 /// A cursor over JSON text. One value at a time; the caller decides whether to build or skip it.
 public struct JSONParser {
+    /// The nesting allowed when the caller sets none; each object or array counts one level.
     public static let defaultMaxDepth = 128
     let bytes: UnsafeBufferPointer<UInt8>
+    /// The offset of the next byte to read.
     public internal(set) var position = 0
     let maxDepth: Int
     var depth = 0
 
+    /// Creates a cursor at the start of `bytes`.
+    ///
+    /// - Parameters:
+    ///   - bytes: the JSON text; it must stay valid for as long as the parser is used.
+    ///   - maxDepth: how deeply objects and arrays may nest; deeper input throws `JSONParseError`.
     public init(_ bytes: UnsafeBufferPointer<UInt8>, maxDepth: Int = JSONParser.defaultMaxDepth) {
         self.bytes = bytes
         self.maxDepth = maxDepth

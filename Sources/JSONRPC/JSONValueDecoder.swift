@@ -2,6 +2,11 @@
 
 /// Decodes `Decodable` types from a `JSONValue`, with the same errors (`DecodingError`) JSONDecoder gives.
 public enum JSONValueDecoder {
+    /// Decodes `type` from `value`.
+    ///
+    /// - Returns: the decoded value; `value` itself when `T` is `JSONValue`.
+    /// - Throws: `DecodingError` whose descriptions speak JSON (`expected an integer, found a string`), never
+    ///   Swift type names.
     public static func decode<T: Decodable>(_ type: T.Type, from value: JSONValue) throws -> T {
         if let v = value as? T { return v }
         return try T(from: ValueDecoder(value: value, codingPath: []))

@@ -2,6 +2,10 @@
 
 /// Encodes `Encodable` values to a `JSONValue`; object members keep the order they were encoded in.
 public enum JSONValueEncoder {
+    /// Encodes `value` as a `JSONValue`.
+    ///
+    /// - Throws: `EncodingError.invalidValue` for a NaN or infinite `Double` or `Float`; what `value`'s own
+    ///   `encode(to:)` throws.
     public static func encode<T: Encodable>(_ value: T) throws -> JSONValue {
         if let v = value as? JSONValue { return v }
         let root = EncodingNode()

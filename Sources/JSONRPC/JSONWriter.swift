@@ -2,6 +2,7 @@
 
 /// Writes JSON text; strings are escaped as RFC 8259 requires, numbers written as their text.
 public enum JSONWriter {
+    /// Appends `value` as compact JSON text to `out`.
     public static func write(_ value: JSONValue, into out: inout [UInt8]) {
         switch value {
         case .null: out.append(contentsOf: "null".utf8)
@@ -29,6 +30,7 @@ public enum JSONWriter {
 
     private static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
 
+    /// Appends `s` to `out` as a quoted JSON string, escaped where RFC 8259 requires.
     public static func writeString(_ s: String, into out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
         for b in s.utf8 {

@@ -2,12 +2,14 @@
 
 /// One request object of a call or batch, validated, with `params` left as raw JSON.
 public struct RPCEnvelope: Sendable {
+    /// The `method` member, escapes decoded.
     public var method: String
     /// The id's JSON text exactly as sent; nil for a notification.
     public var idText: [UInt8]?
     /// The params' JSON text; nil when absent.
     public var paramsText: ArraySlice<UInt8>?
 
+    /// True when the request has no `id` member: nothing is sent back for it.
     public var isNotification: Bool { idText == nil }
 
     /// The id as a value (nil for a notification).
@@ -21,12 +23,15 @@ public struct RPCEnvelope: Sendable {
 public enum RPCBody: Sendable {
     /// One request object: valid, or invalid with the error to answer (and the id if one could be read).
     case single(Result<RPCEnvelope, RPCEntryError>)
+    /// A batch: each entry valid, or invalid with its error, in request order.
     case batch([Result<RPCEnvelope, RPCEntryError>])
 }
 
 /// A request object that is not a valid request: answer `error` with `idText` (null when unknown).
 public struct RPCEntryError: Error, Sendable {
+    /// The error to answer with (-32600 from `RPCBody.parse`).
     public var error: JSONRPCError
+    /// The id's JSON text to answer with; nil when none could be read, answered as `null`.
     public var idText: [UInt8]?
 }
 

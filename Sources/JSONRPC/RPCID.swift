@@ -2,12 +2,17 @@
 
 /// A JSON-RPC request id.
 public enum RPCID: Sendable, Hashable, CustomStringConvertible {
+    /// A string id.
     case string(String)
+    /// A number id, kept as written.
     case number(JSONNumber)
+    /// An explicit `null` id, which the specification discourages.
     case null
 
+    /// A number id.
     public init(_ n: Int) { self = .number(JSONNumber(n)) }
 
+    /// The id as a JSON value.
     public var jsonValue: JSONValue {
         switch self {
         case .string(let s): .string(s)
@@ -16,6 +21,7 @@ public enum RPCID: Sendable, Hashable, CustomStringConvertible {
         }
     }
 
+    /// The id `value` holds; nil unless it is a string, a number or `null`.
     public init?(_ value: JSONValue) {
         switch value {
         case .string(let s): self = .string(s)
@@ -25,6 +31,7 @@ public enum RPCID: Sendable, Hashable, CustomStringConvertible {
         }
     }
 
+    /// The id as JSON text (a string id quoted).
     public var description: String { jsonValue.jsonText }
 
     /// The id written as JSON text (as kept by the envelope); nil if the text is not a valid id.

@@ -19,12 +19,35 @@ import Synchronization
 /// may have been delivered is never sent again. When retries run out, the caller gets the server's last answer
 /// if there was one, not the last connection error.
 public final class JSONRPCClient: Sendable {
+    /// The endpoint every call is posted to.
     public let url: String
+    /// Timeouts, retries, connection limits and headers, fixed when the client is created.
     public let configuration: Configuration
     private let engine: CurlEngine
     private let limiter: AsyncLimiter
     private let nextID = Atomic<Int>(1)
 
+    /// Creates a client for the JSON-RPC endpoint at `url` and starts its transfer thread.
+    ///
+    /// Nothing connects before the first call; connections are then kept open and shared by concurrent calls.
+    /// Each client has a thread and connections of its own, which end when it is released: keep one client
+    /// per server for the life of the program rather than one per call.
+    ///
+    /// ```swift
+    /// import GatewayMethods
+    /// import JSONRPCClient
+    ///
+    /// var configuration = JSONRPCClient.Configuration()
+    /// configuration.callTimeout = .seconds(5)
+    /// configuration.bearerToken = "s3cret"
+    /// let client = JSONRPCClient(url: "http://127.0.0.1:8080/rpc", configuration: configuration)
+    /// let total = try await client.call(Sum.self, [1, 2, 3])  // .int(6)
+    /// ```
+    ///
+    /// - Parameters:
+    ///   - url: the full endpoint URL, path included (`http://host:port/rpc`); the probes use its scheme, host
+    ///     and port.
+    ///   - configuration: timeouts, retries, connection limits and headers.
     public init(url: String, configuration: Configuration = Configuration()) {
         self.url = url
         self.configuration = configuration
@@ -102,6 +125,7 @@ public final class JSONRPCClient: Sendable {
         /// No answer: connection refused, timed out… (`code` is the CURLcode).
         case transport(code: Int, message: String)
 
+        /// True for a 200 answer.
         public var isOK: Bool { if case .status(200, _) = self { true } else { false } }
     }
 

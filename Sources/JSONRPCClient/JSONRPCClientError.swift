@@ -3,6 +3,7 @@ import JSONRPC
 
 /// Why a call failed: transport, HTTP status, JSON-RPC error, decoding, or cancellation.
 public struct JSONRPCClientError: Error, Sendable, CustomStringConvertible {
+    /// What failed; the properties below answer the usual questions without a `switch`.
     public enum Kind: Sendable, Equatable {
         /// libcurl failed: no HTTP response (connect, reset, timeout). `code` is the `CURLcode`.
         case transport(code: Int, message: String)
@@ -16,10 +17,16 @@ public struct JSONRPCClientError: Error, Sendable, CustomStringConvertible {
         case cancelled
     }
 
+    /// What failed.
     public let kind: Kind
     /// How many attempts were made (retries included).
     public let attempts: Int
 
+    /// An error of `kind`, after `attempts` attempts.
+    ///
+    /// - Parameters:
+    ///   - kind: what failed.
+    ///   - attempts: how many attempts were made, retries included.
     public init(_ kind: Kind, attempts: Int = 1) {
         self.kind = kind
         self.attempts = attempts
@@ -39,6 +46,7 @@ public struct JSONRPCClientError: Error, Sendable, CustomStringConvertible {
     /// The caller's task was cancelled.
     public var isCancelled: Bool { kind == .cancelled }
 
+    /// A one-line account for logs; an HTTP body is cut to 200 characters.
     public var description: String {
         switch kind {
         case .transport(let code, let message): "transport error (curl \(code)): \(message)"

@@ -10,6 +10,7 @@ public struct RPCBatch: Sendable {
     }
     var entries: [Entry] = []
 
+    /// An empty batch; `JSONRPCClient.batch(_:timeout:)` sends nothing for it.
     public init() {}
 
     /// A ticket for one call's result in `RPCBatchResults`.
@@ -44,6 +45,7 @@ public struct RPCBatch: Sendable {
         entries.append(Entry(method: method, params: params, isNotification: true))
     }
 
+    /// The entries added, notifications included.
     public var count: Int { entries.count }
 }
 

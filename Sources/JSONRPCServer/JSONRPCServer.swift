@@ -20,6 +20,7 @@ public enum RPCReply: Sendable, Equatable {
 /// batch that does not fit is refused whole before any entry runs, and at most
 /// `Configuration.batchConcurrency` entries of one batch run at once.
 public final class JSONRPCServer: Sendable {
+    /// The limits of the JSON-RPC layer; `GatewayConfiguration.rpc` and the `serve` flags set them.
     public struct Configuration: Sendable {
         /// Most entries in one batch; more is one -32600 naming the limit. A batch is also never larger than
         /// `maxInFlight`, which it could never fit under.
@@ -36,6 +37,7 @@ public final class JSONRPCServer: Sendable {
         public var blockingThreads = 8
         /// Blocking jobs that may wait for a thread; more get -32003.
         public var blockingQueueLimit = 256
+        /// The defaults: batches of 1000, depth 128, 1024 calls in flight, 32 entries at once, 8 blocking threads.
         public init() {}
     }
 
@@ -45,6 +47,7 @@ public final class JSONRPCServer: Sendable {
 
     let methods: [String: RPCHandler]
     let interceptors: [any RPCInterceptor]
+    /// The limits the server was created with.
     public let configuration: Configuration
     /// Where `RPCContext.blocking` runs its work.
     public let blockingPool: BlockingPool
@@ -52,11 +55,25 @@ public final class JSONRPCServer: Sendable {
     private let inFlight = Atomic<Int>(0)
     let failureLog = LogLimiter(perSecond: 10)
 
+    /// Creates a server answering `methods`, with a blocking pool whose threads start only when work arrives.
+    ///
+    /// `GatewayApplication` builds one from its services; build one yourself to answer request bodies that
+    /// arrive some other way.
+    ///
+    /// ```swift
+    /// var methods = RPCMethodTable()
+    /// methods.register(Subtract.self) { p, _ in p.minuend - p.subtrahend }
+    /// let server = JSONRPCServer(methods: methods, logger: Logger(label: "rpc"))
+    /// let body = Array(#"{"jsonrpc":"2.0","method":"subtract","params":[42,23],"id":1}"#.utf8)
+    /// let reply = await server.reply(to: body, call: RPCCall())  // .body(…"result":19…)
+    /// ```
+    ///
     /// - Parameters:
     ///   - methods: the methods to answer.
     ///   - interceptors: run around every call, outermost first.
     ///   - configuration: limits.
     ///   - logger: for handler failures (rate-limited) and handlers' own logs.
+    /// - Precondition: `configuration.maxDepth` is within 1...`maxDepthLimit`.
     public init(
         methods: RPCMethodTable, interceptors: [any RPCInterceptor] = [],
         configuration: Configuration = Configuration(),

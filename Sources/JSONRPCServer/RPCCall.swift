@@ -27,6 +27,7 @@ public final class RPCCall: Sendable {
 
     /// Why the server cancelled the call's handlers; decides what a handler's `CancellationError` answers.
     public enum CancelReason: UInt8, Sendable {
+        /// Not cancelled by the server.
         case none
         /// The caller's deadline passed: -32001.
         case deadline
@@ -49,6 +50,8 @@ public final class RPCCall: Sendable {
     /// A later, server-wide limit (the end of the drain at shutdown), read each time a handler asks.
     let limit: (@Sendable () -> ContinuousClock.Instant?)?
 
+    /// A record for one request body, to pass to `JSONRPCServer.reply(to:call:headers:)`.
+    ///
     /// - Parameters:
     ///   - deadline: when the caller stops waiting.
     ///   - timeoutMs: the timeout the caller asked for, reported in -32001's data.
@@ -101,7 +104,8 @@ public final class RPCCall: Sendable {
         fallbackResponse(.deadlineExceeded(timeoutMs))
     }
 
-    /// The response for a call cancelled at shutdown: -32002 (retryable) for every unfinished entry.
+    /// The response for a call cancelled at shutdown: -32002 for every unfinished entry, `started` telling whether
+    /// its handler had begun (`retryable` only when it had not).
     public func shutdownResponse() -> [UInt8]? {
         fallbackResponse(seal: true) { started in .shuttingDown(started: started) }
     }

@@ -65,6 +65,7 @@ public struct RPCContext: Sendable {
         guard let idText else { return nil }
         return RPCID(jsonText: idText)
     }
+    /// True when the request has no id: whatever the handler returns is not sent.
     public var isNotification: Bool { idText == nil }
     /// True once the call was cancelled (deadline, disconnect or shutdown).
     public var isCancelled: Bool { Task.isCancelled }

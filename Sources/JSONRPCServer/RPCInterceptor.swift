@@ -32,6 +32,15 @@ public struct RPCInvocation: Sendable {
 ///
 /// - Important: interceptors run where the call runs, usually on an event loop: they must not block.
 public protocol RPCInterceptor: Sendable {
+    /// Runs around one call or batch entry.
+    ///
+    /// - Parameters:
+    ///   - call: the method name and raw params, before anything is decoded.
+    ///   - context: the call's context; pass it on, or a copy with `values` added.
+    ///   - next: the rest of the chain and the handler; call it at most once.
+    /// - Returns: the result as JSON text: what `next` returned, or your own.
+    /// - Throws: an error to answer with instead: a `JSONRPCError` or `JSONRPCErrorConvertible` as is,
+    ///   anything else as -32603.
     func intercept(
         _ call: RPCInvocation, context: RPCContext, next: (RPCContext) async throws -> [UInt8]
     ) async throws -> [UInt8]
@@ -50,11 +59,13 @@ public protocol RPCInterceptor: Sendable {
 /// }
 /// ```
 public protocol JSONRPCErrorConvertible: Error {
+    /// The error object the client receives.
     var jsonRPCError: JSONRPCError { get }
 }
 
 /// A key for a value that interceptors attach to a call's context (`context.values[UserKey.self]`).
 public protocol RPCContextKey {
+    /// The type of the value stored under this key.
     associatedtype Value: Sendable
 }
 
@@ -62,8 +73,10 @@ public protocol RPCContextKey {
 public struct RPCContextValues: Sendable {
     private var storage: [ObjectIdentifier: any Sendable] = [:]
 
+    /// No values.
     public init() {}
 
+    /// The value stored under `key`; setting nil removes it.
     public subscript<K: RPCContextKey>(_ key: K.Type) -> K.Value? {
         get { storage[ObjectIdentifier(key)] as? K.Value }
         set { storage[ObjectIdentifier(key)] = newValue }

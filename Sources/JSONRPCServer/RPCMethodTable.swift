@@ -8,12 +8,30 @@ typealias RPCHandler = @Sendable (ArraySlice<UInt8>?, RPCContext) async throws -
 public struct RPCMethodTable: Sendable {
     var handlers: [String: RPCHandler] = [:]
 
+    /// An empty table.
     public init() {}
 
     /// The registered method names.
     public var names: [String] { handlers.keys.sorted() }
 
     /// Registers a typed method; its params are decoded (failure: -32602) and its result encoded.
+    ///
+    /// ```swift
+    /// var methods = RPCMethodTable()
+    /// methods.register(Subtract.self) { params, context in
+    ///     context.logger.debug("subtracting")
+    ///     return params.minuend - params.subtrahend
+    /// }
+    /// ```
+    ///
+    /// - Parameters:
+    ///   - method: the declaration; the method is answered as `M.name`.
+    ///   - body: the handler, called with the decoded params and the call's context. What it throws is answered
+    ///     as the error: a `JSONRPCError` or `JSONRPCErrorConvertible` as is, a `CancellationError` for the reason
+    ///     the server cancelled the call (deadline, shutdown, client gone), anything else as -32603.
+    /// - Important: a handler usually runs on an event loop: it must never block, nor compute for more than
+    ///   about a millisecond between suspensions; blocking work goes to `RPCContext.blocking(_:)`.
+    ///   Registering a name twice traps.
     public mutating func register<M: JSONRPCMethod>(
         _ method: M.Type, _ body: @escaping @Sendable (M.Params, RPCContext) async throws -> M.Result
     ) {
@@ -25,6 +43,16 @@ public struct RPCMethodTable: Sendable {
     }
 
     /// Registers an untyped method that takes and returns raw JSON values (for pass-through).
+    ///
+    /// ```swift
+    /// methods.register("echo") { params, _ in params ?? .null }
+    /// ```
+    ///
+    /// - Parameters:
+    ///   - name: the `method` member it answers.
+    ///   - body: the handler, called with the params (nil when absent) and the call's context; errors are
+    ///     answered as for a typed method.
+    /// - Important: the same rules as for a typed method: never block the loop; a name registered twice traps.
     public mutating func register(
         _ name: String, _ body: @escaping @Sendable (JSONValue?, RPCContext) async throws -> JSONValue
     ) {

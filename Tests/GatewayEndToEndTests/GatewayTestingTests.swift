@@ -30,6 +30,13 @@ struct GatewayTestingTests {
         #expect(log.all == ["start", "stop"])
     }
 
+    @Test func a_gateway_that_never_serves_ends_the_helper_with_its_error_instead_of_hanging() async throws {
+        let setup = GatewaySetup(services: [CalcService(log: EventLog(), failStart: true)])
+        await #expect(throws: (any Error).self) {
+            try await withRunningGateway(setup: setup) { _ in Issue.record("body ran without a server") }
+        }
+    }
+
     @Test func a_real_server_runs_on_a_free_port_for_the_length_of_the_test() async throws {
         let log = EventLog()
         let sum = try await withRunningGateway(setup: GatewaySetup(services: [CalcService(log: log)])) { port in

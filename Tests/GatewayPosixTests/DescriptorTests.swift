@@ -1,0 +1,88 @@
+// Descriptors closed once by their owner; work posted to a closed loop reported, not silently dropped.
+import Glibc
+import Synchronization
+import Testing
+
+@testable import GatewayPosix
+
+struct DescriptorTests {
+    static func pipePair() -> (Int32, Int32) {
+        var fds: [Int32] = [0, 0]
+        precondition(pipe(&fds) == 0)
+        return (fds[0], fds[1])
+    }
+
+    /// True while the pipe's read end is open somewhere: a write to its write end does not fail with EPIPE.
+    /// (Checking the read end's number instead would race with parallel tests reusing it.)
+    static func readerOpen(writeEnd w: Int32) -> Bool {
+        signal(SIGPIPE, SIG_IGN)
+        var b: UInt8 = 0
+        return write(w, &b, 1) == 1
+    }
+
+    @Test func close_closes_the_descriptor_once() {
+        let (r, w) = Self.pipePair()
+        let owned = Descriptor(owning: r)
+        #expect(Self.readerOpen(writeEnd: w))
+        owned.close()
+        #expect(!Self.readerOpen(writeEnd: w))
+        Descriptor(owning: w).close()
+    }
+
+    @Test func a_hand_off_keeps_the_descriptor_open_for_its_new_owner() {
+        let (r, w) = Self.pipePair()
+        let raw = Descriptor(owning: r).releaseForHandOff()
+        #expect(Self.readerOpen(writeEnd: w))
+        Descriptor(owning: raw).close()
+        #expect(!Self.readerOpen(writeEnd: w))
+        Descriptor(owning: w).close()
+    }
+
+    @Test func a_shared_descriptor_closes_once_whoever_asks() {
+        let (r, w) = Self.pipePair()
+        let shared = SharedDescriptor(Descriptor(owning: r))
+        shared.close()
+        shared.close()
+        #expect(!shared.isOpen)
+        #expect(!Self.readerOpen(writeEnd: w))
+        Descriptor(owning: w).close()
+    }
+}
+
+struct EventLoopTests {
+    @Test func work_sent_to_a_closed_loop_is_refused_not_dropped() throws {
+        let group = try EventLoopGroup(threads: 1)
+        group.start()
+        let ran = Atomic<Bool>(false)
+        let done = Atomic<Bool>(false)
+        #expect(
+            group.loops[0].execute {
+                ran.store(true, ordering: .relaxed)
+                done.store(true, ordering: .releasing)
+            })
+        for _ in 0..<5000 where !done.load(ordering: .acquiring) { usleep(1000) }
+        let didRun = ran.load(ordering: .relaxed)
+        #expect(didRun)
+        group.shutdown()
+        #expect(!group.loops[0].execute {})
+    }
+
+    @Test func the_loop_knows_its_own_thread() throws {
+        let group = try EventLoopGroup(threads: 1)
+        group.start()
+        defer { group.shutdown() }
+        let loop = group.loops[0]
+        #expect(!loop.inLoop)
+        let inside = Atomic<Int>(0)
+        loop.execute { inside.store(loop.inLoop ? 1 : 2, ordering: .releasing) }
+        for _ in 0..<5000 where inside.load(ordering: .acquiring) == 0 { usleep(1000) }
+        let seen = inside.load(ordering: .acquiring)
+        #expect(seen == 1)
+    }
+
+    @Test func a_registration_id_travels_with_its_descriptor_number() {
+        let t = EventLoop.token(7, 42)
+        #expect(t & 0xFFFF_FFFF == 7)
+        #expect(UInt32(t >> 32) == 42)
+    }
+}
