@@ -193,7 +193,7 @@ public struct ServeCommand: ParsableCommand {
         let host = options.host
         // Main waits for run(), or for the server's own end: run()'s last steps need the cooperative pool, which
         // calls still computing may hold past the shutdown budget; the exit must not wait for them.
-        let done = Semaphore()
+        let done = PosixSemaphore()
         let app = GatewayApplication(configuration: options.configuration, setup: setup, logger: logger) { port in
             let line = "gateway listening on http://\(host.contains(":") ? "[\(host)]" : host):\(port)\n"
             _ = line.withCString { Glibc.write(1, $0, strlen($0)) }

@@ -19,6 +19,7 @@ public protocol SelectorHandler: AnyObject {
 ///
 /// - Important: everything not marked thread-safe must be called on the loop thread (`inLoop`).
 public final class EventLoop: @unchecked Sendable {
+    /// The loop's place in its group, from 0; also in its thread's name.
     public let index: Int
     private let selector: Selector
     private let wakeFD: Int32
@@ -45,6 +46,7 @@ public final class EventLoop: @unchecked Sendable {
 
     /// Called on the loop thread about every `tickInterval` nanoseconds (timeouts sweep).
     public var tick: (() -> Void)?
+    /// Nanoseconds between ticks (the timeout sweep); `tick(noLaterThan:)` brings one forward.
     public var tickInterval: UInt64 = 50_000_000
     private var nextTick: UInt64 = 0
 
@@ -104,6 +106,10 @@ public final class EventLoop: @unchecked Sendable {
     /// The epoll data of a registration: its id above the descriptor number.
     static func token(_ fd: Int32, _ id: UInt32) -> UInt64 { UInt64(id) << 32 | UInt64(UInt32(fd)) }
 
+    /// Watches `fd` for `interest` and calls `handler` on this loop when it is ready. Loop thread only.
+    ///
+    /// - Throws: `SyscallError` from `epoll_ctl`.
+    /// - Precondition: `fd` is not registered with this loop already.
     public func register(fd: Int32, interest: SelectorEvents, handler: SelectorHandler) throws(SyscallError) {
         assertInLoopOrStopped()
         precondition(fd >= 0)
@@ -115,6 +121,7 @@ public final class EventLoop: @unchecked Sendable {
         handlers[i] = (nextRegistration, handler)
     }
 
+    /// Changes what a registered descriptor is watched for, keeping its registration id. Loop thread only.
     public func reregister(fd: Int32, interest: SelectorEvents) {
         do {
             assertInLoop()
@@ -288,6 +295,7 @@ public final class LoopExecutor: TaskExecutor, @unchecked Sendable {
     // and must still find a loop (closed, forwarding to the global executor) rather than freed memory.
     var loop: EventLoop! = nil
 
+    /// Runs `job` on the loop thread (or, once the loop has closed, on the global executor).
     public func enqueue(_ job: consuming ExecutorJob) {
         loop.enqueue(UnownedJob(job))
     }

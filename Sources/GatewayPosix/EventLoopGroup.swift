@@ -8,6 +8,7 @@ import Synchronization
 
 /// Starts `count` event-loop threads and stops them together.
 public final class EventLoopGroup: Sendable {
+    /// The loops, one thread each once started.
     public let loops: [EventLoop]
     private let threads = Mutex<[pthread_t]>([])
     private let closed = Atomic<Bool>(false)
@@ -15,6 +16,9 @@ public final class EventLoopGroup: Sendable {
     /// The number of CPUs this process may run on (its affinity mask), at least 1.
     public static var availableCores: Int { Int(cgw_available_cpus()) }
 
+    /// Creates `count` loops (their epoll and eventfd descriptors); no thread runs until `start`.
+    ///
+    /// - Throws: `SyscallError` when a descriptor cannot be created.
     public init(threads count: Int) throws(SyscallError) {
         precondition(count > 0, "an event-loop group needs at least one loop")
         var loops: [EventLoop] = []

@@ -7,13 +7,20 @@ private import CGatewayLinux
 
 /// Readiness interest for a registered descriptor.
 public struct SelectorEvents: OptionSet, Sendable {
+    /// The epoll event bits.
     public let rawValue: UInt32
+    /// Events from their epoll bits.
     public init(rawValue: UInt32) { self.rawValue = rawValue }
 
+    /// Bytes to read, or a connection to accept.
     public static let read = SelectorEvents(rawValue: cgw_EPOLLIN)
+    /// Room to write.
     public static let write = SelectorEvents(rawValue: cgw_EPOLLOUT)
+    /// The peer shut down its sending side (FIN).
     public static let readHangup = SelectorEvents(rawValue: cgw_EPOLLRDHUP)
+    /// An error on the descriptor (a reset, for a socket).
     public static let error = SelectorEvents(rawValue: cgw_EPOLLERR)
+    /// Both directions are closed.
     public static let hangup = SelectorEvents(rawValue: cgw_EPOLLHUP)
     /// Wake only one of the loops waiting on a shared listening socket.
     public static let exclusive = SelectorEvents(rawValue: cgw_EPOLLEXCLUSIVE)

@@ -14,9 +14,12 @@ public enum IOResult<T> {
 
 /// A failed syscall: its name and the errno it set.
 public struct SyscallError: Error, CustomStringConvertible, Sendable {
+    /// The call that failed, as named in the log.
     public let function: String
+    /// The errno it set.
     public let errno: Int32
 
+    /// The call, the error's text and its number.
     public var description: String {
         "\(function) failed: \(String(cString: strerror(errno))) (errno \(errno))"
     }
@@ -76,10 +79,12 @@ public enum Posix {
         }
     }
 
+    /// Half-closes a socket: our FIN is sent, reading goes on.
     public static func shutdownWrite(_ fd: Int32) {
         _ = Glibc.shutdown(fd, Int32(SHUT_WR))
     }
 
+    /// Turns Nagle's algorithm off: each response leaves at once.
     public static func setNoDelay(_ fd: Int32) {
         _ = cgw_set_nodelay(fd)
     }
@@ -135,6 +140,7 @@ public enum Posix {
 /// Monotonic time in nanoseconds: the clock of deadlines and timeouts.
 public enum MonotonicClock {
     @inline(__always)
+    /// Nanoseconds of `CLOCK_MONOTONIC`.
     public static func now() -> UInt64 {
         var ts = timespec()
         clock_gettime(CLOCK_MONOTONIC, &ts)
@@ -144,6 +150,7 @@ public enum MonotonicClock {
 
 /// Wall-clock seconds since the epoch, for the `Date` header.
 public enum WallClock {
+    /// Seconds of `CLOCK_REALTIME`.
     public static func secondsSinceEpoch() -> Int {
         var ts = timespec()
         clock_gettime(CLOCK_REALTIME, &ts)

@@ -3,12 +3,16 @@ import HTTP1
 
 /// A response to send.
 public struct HTTPResponse: Sendable {
+    /// The status line's code and reason.
     public var status: HTTPStatus
+    /// Header fields; `Content-Length`, `Date` and `Connection` are added by the server.
     public var fields: HTTPFields
+    /// The body (left out for HEAD).
     public var body: [UInt8]
     /// Close the connection after this response.
     public var close: Bool
 
+    /// A response; `close` ends the connection after it.
     public init(status: HTTPStatus, fields: HTTPFields = HTTPFields(), body: [UInt8] = [], close: Bool = false) {
         self.status = status
         self.fields = fields
@@ -47,7 +51,9 @@ public protocol HTTPAsyncWork: AnyObject, Sendable {
 }
 
 extension HTTPAsyncWork {
+    /// By default the server decides from the body's size.
     public var placement: HTTPWorkPlacement { .automatic }
+    /// By default the reason is not needed.
     public func cancelled(_ reason: HTTPCancellation) {}
 }
 
@@ -66,6 +72,15 @@ public final class HTTPAsyncReply: HTTPAsyncWork {
     /// Where the work runs. Default: on the connection's loop for small bodies, off the loops for large ones.
     public let placement: HTTPWorkPlacement
 
+    /// Async work from closures.
+    ///
+    /// - Parameters:
+    ///   - deadline: when to stop waiting (monotonic nanoseconds), nil for none.
+    ///   - placement: where `work` runs.
+    ///   - work: produces the response.
+    ///   - onDeadline: the response when the deadline passes first.
+    ///   - onShutdown: the response when the drain ends first.
+    ///   - onCancel: told why, just before the task is cancelled.
     public init(
         deadline: UInt64?, placement: HTTPWorkPlacement = .automatic,
         work: @escaping @Sendable () async -> HTTPResponse,
@@ -80,9 +95,13 @@ public final class HTTPAsyncReply: HTTPAsyncWork {
         self.onCancel = onCancel
     }
 
+    /// Runs `work`.
     public func run() async -> HTTPResponse { await work() }
+    /// Calls `onDeadline`.
     public func deadlineResponse() -> HTTPResponse { onDeadline() }
+    /// Calls `onShutdown`.
     public func shutdownResponse() -> HTTPResponse { onShutdown() }
+    /// Calls `onCancel`.
     public func cancelled(_ reason: HTTPCancellation) { onCancel?(reason) }
 }
 
@@ -136,6 +155,7 @@ public protocol HTTPResponder: Sendable {
 }
 
 extension HTTPResponder {
+    /// By default every request is refused with 503 and `Retry-After: 1`.
     public func overloaded(_ head: RequestHead, reason: HTTPOverload) -> HTTPResponse? {
         HTTPResponse.overloaded(reason)
     }

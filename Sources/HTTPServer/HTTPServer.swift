@@ -17,6 +17,7 @@ public struct ShutdownPlan: Sendable {
     /// After cancelling, unfinished calls must be answered within this.
     public var cancelTimeout: Duration = .seconds(5)
 
+    /// The three windows; together they must fit in the pod's termination grace.
     public init(delay: Duration = .zero, drainTimeout: Duration = .seconds(20), cancelTimeout: Duration = .seconds(5)) {
         self.delay = delay
         self.drainTimeout = drainTimeout
@@ -36,7 +37,9 @@ public struct ShutdownReport: Sendable {
 ///
 /// - Important: `start()` once; `shutdown(_:)` once. Calls are thread-safe.
 public final class HTTPServer: Sendable {
+    /// The settings it was made with (limits of 0 are derived at `start()`).
     public let configuration: HTTPServerConfiguration
+    /// Counters and the phase, readable from any thread.
     public let state = HTTPServerState()
     let core: ServerCore
     let group: EventLoopGroup
@@ -59,6 +62,13 @@ public final class HTTPServer: Sendable {
     private let stopWaiters = Mutex<[CheckedContinuation<ShutdownReport, Never>]>([])
     private let stopCallbacks = Mutex<[@Sendable (ShutdownReport) -> Void]>([])
 
+    /// Creates the loops; nothing is bound until `start()`.
+    ///
+    /// - Parameters:
+    ///   - configuration: listener, limits, timeouts.
+    ///   - responder: answers every request, on the connection's loop.
+    ///   - logger: for the lifecycle and faults.
+    /// - Throws: `SyscallError` when the loops' descriptors cannot be created.
     public init(configuration: HTTPServerConfiguration, responder: any HTTPResponder, logger: Logger) throws {
         self.configuration = configuration
         self.logger = logger
@@ -118,7 +128,7 @@ public final class HTTPServer: Sendable {
         let core = self.core
         // Contexts exist before the threads do, so no loop writes the shared array.
         for loop in group.loops { core.contexts[loop.index] = LoopContext(loop: loop, core: core) }
-        let ready = Atomic<Int>(0)
+        let ready = PosixSemaphore()
         group.start { loop in
             let context = core.contexts[loop.index]!
             loop.tick = { context.sweep() }
@@ -127,9 +137,9 @@ public final class HTTPServer: Sendable {
             } catch {
                 preconditionFailure("registering the listener: \(error)")
             }
-            ready.add(1, ordering: .releasing)
+            ready.post()
         }
-        while ready.load(ordering: .acquiring) < group.loops.count { usleep(1000) }
+        for _ in group.loops { ready.wait() }
         state.setPhase(.serving)
         logger.info(
             "listening",
@@ -161,12 +171,7 @@ public final class HTTPServer: Sendable {
     /// connection; 3. close the listener; 4. close idle connections, let in-flight calls finish within
     /// `drainTimeout`; 5. cancel what is left and give it `cancelTimeout` to answer; 6. close everything.
     public func shutdown(_ plan: ShutdownPlan) -> ShutdownReport {
-        if deferredUntilStarted(plan) {
-            while true {
-                if let r = stopped.withLock({ $0 }) { return r }
-                usleep(5000)
-            }
-        }
+        if deferredUntilStarted(plan) { return waitUntilStoppedBlocking() }
         let first = shutdownStart.withLock { s -> Bool in
             if s != nil { return false }
             s = MonotonicClock.now()
@@ -174,12 +179,17 @@ public final class HTTPServer: Sendable {
         }
         guard first else {
             escalateShutdown()
-            while true {
-                if let r = stopped.withLock({ $0 }) { return r }
-                usleep(5000)
-            }
+            return waitUntilStoppedBlocking()
         }
         return runShutdown(plan)
+    }
+
+    /// Blocks the calling thread (never a pool thread or a loop) until the sequence run elsewhere has ended.
+    private func waitUntilStoppedBlocking() -> ShutdownReport {
+        let done = PosixSemaphore()
+        whenStopped { _ in done.post() }
+        done.wait()
+        return stopped.withLock { $0 } ?? ShutdownReport(cutConnections: 0)
     }
 
     /// The sequence itself, once `shutdownStart` is set by its one caller.
@@ -365,5 +375,6 @@ final class Countdown: Sendable {
 
 /// `start()` was called on a server that has started, or been shut down, already.
 public struct HTTPServerLifecycleError: Error, CustomStringConvertible, Sendable {
+    /// What went wrong.
     public var description: String { "the server was started or shut down already: start() runs once, before shutdown" }
 }

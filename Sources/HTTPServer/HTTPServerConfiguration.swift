@@ -3,12 +3,15 @@ import HTTP1
 
 /// Where to listen and the limits and timeouts that protect the server from its clients.
 public struct HTTPServerConfiguration: Sendable {
+    /// The address to listen on, IPv4 or IPv6 literal (`0.0.0.0` in a container).
     public var host = "127.0.0.1"
     /// 0 picks a free port; `HTTPServer.port` tells which.
     public var port = 8080
     /// Event-loop threads; defaults to the CPUs this process may use.
     public var eventLoops = 0
+    /// The listen backlog: connections the kernel queues before they are accepted.
     public var backlog = 4096
+    /// Request line, header and body size limits.
     public var limits = HTTPLimits()
     /// From a request's first byte to the end of its head; then 408 and close.
     public var headerTimeout: Duration = .seconds(10)
@@ -34,6 +37,7 @@ public struct HTTPServerConfiguration: Sendable {
     /// parsing and handling it would keep the loop from turning for more than a millisecond or so.
     public var offLoopBodyBytes = 8 * 1024
 
+    /// Production defaults.
     public init() {}
 }
 

@@ -14,6 +14,7 @@ public enum ServerPhase: UInt8, Sendable, CustomStringConvertible {
     case cancelling = 4
     case stopped = 5
 
+    /// The phase's name, for logs.
     public var description: String {
         switch self {
         case .starting: "starting"
@@ -44,8 +45,10 @@ public final class HTTPServerState: Sendable {
     let refusedForConnections = Atomic<Int>(0)
     let droppedConnections = Atomic<Int>(0)
 
+    /// A server that has not started.
     public init() {}
 
+    /// Where the server is in its life.
     public var phase: ServerPhase { ServerPhase(rawValue: phaseValue.load(ordering: .acquiring)) ?? .stopped }
     func setPhase(_ p: ServerPhase) { phaseValue.store(p.rawValue, ordering: .releasing) }
 

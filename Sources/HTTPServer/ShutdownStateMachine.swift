@@ -10,6 +10,7 @@
 /// 4. When the cancelled calls are answered, or the cancel window has passed → `.stop`.
 /// A second signal (`escalate`) jumps to step 3's cancelling at once.
 public struct ShutdownStateMachine: Sendable, Equatable {
+    /// The step the sequence is in, with the instant it ends.
     public enum State: Sendable, Equatable {
         case serving
         case delaying(until: UInt64)
@@ -18,6 +19,7 @@ public struct ShutdownStateMachine: Sendable, Equatable {
         case stopped
     }
 
+    /// What the server must do now.
     public enum Action: Sendable, Equatable {
         case failReadiness
         case closeListener
@@ -27,8 +29,11 @@ public struct ShutdownStateMachine: Sendable, Equatable {
         case stop
     }
 
+    /// The delay window, in nanoseconds.
     public let delay: UInt64
+    /// The drain window, in nanoseconds.
     public let drain: UInt64
+    /// The cancel window, in nanoseconds.
     public let cancel: UInt64
     public private(set) var state = State.serving
 
@@ -39,6 +44,7 @@ public struct ShutdownStateMachine: Sendable, Equatable {
         self.cancel = cancel
     }
 
+    /// The machine for `plan`'s windows.
     public init(_ plan: ShutdownPlan) {
         self.init(
             delay: plan.delay.nanoseconds, drain: plan.drainTimeout.nanoseconds, cancel: plan.cancelTimeout.nanoseconds)
