@@ -48,10 +48,9 @@ final class Connection: SelectorHandler {
     var written = 0
     var interest: SelectorEvents = [.read, .readHangup]
     var call: InFlightCall?
-    var timer: ConnectionTimer
-    var closeAfterFlush = false
-    var peerClosed = false
-    var closed = false
+    /// The phase, the timer and the decisions between them (ConnectionStateMachine); this class does the I/O.
+    var machine: ConnectionStateMachine
+    var closed: Bool { machine.isClosed }
     /// Accepted beyond the connection cap: only probes are served, anything else gets 503 and a close.
     let overCap: Bool
     /// Bytes this connection has added to the server's buffered-bytes count (the memory budget).
@@ -70,7 +69,7 @@ final class Connection: SelectorHandler {
         self.context = context
         self.overCap = overCap
         parser = RequestParser(limits: context.core.configuration.limits)
-        timer = ConnectionTimer(limits: context.core.timerLimits, now: now)
+        machine = ConnectionStateMachine(limits: context.core.timerLimits, now: now)
     }
 
     deinit { assert(closed, "connection \(fd) deinitialised while open") }
@@ -90,7 +89,8 @@ final class Connection: SelectorHandler {
         if !closed && events.contains(.write) {
             flush()
             // Output had backed up and pipelined requests wait in the buffer: carry on with them.
-            if !closed && written == out.count && call == nil && !closeAfterFlush && parser.bufferedByteCount > 0 {
+            if !closed && written == out.count && call == nil && machine.acceptsRequests && parser.bufferedByteCount > 0
+            {
                 processInput()
             }
             updateReadInterest()
@@ -113,7 +113,7 @@ final class Connection: SelectorHandler {
         var sawEOF = false
         let buffer = context.readBuffer
         // Bytes after a closing response (or while lingering) are read and dropped, a bounded amount per event.
-        let discard = timer.kind == .linger || closeAfterFlush
+        let discard = machine.discardsInput
         var reads = 0
         while true {
             reads += 1
@@ -134,7 +134,7 @@ final class Connection: SelectorHandler {
             }
             break
         }
-        if timer.kind == .linger {
+        if machine.isLingering {
             if sawEOF { finalClose() }
             return
         }
@@ -149,10 +149,10 @@ final class Connection: SelectorHandler {
     /// Pipelined bytes piling up behind a slow call or unread responses: stop reading (at 1 MiB) until the
     /// call is answered and the output has drained, so a client cannot grow our buffers without bound.
     private func updateReadInterest() {
-        guard !closed, !peerClosed, timer.kind != .linger else { return }
+        guard !closed, !machine.peerClosed, !machine.isLingering else { return }
         // After a closing response nothing more is parsed: stop reading until the linger phase drains the rest.
         let backedUp =
-            closeAfterFlush
+            !machine.acceptsRequests
             || parser.bufferedByteCount >= 1 << 20 && (call != nil || out.count - written > 256 * 1024)
         if backedUp && interest.contains(.read) {
             setInterest(interest.subtracting(.read))
@@ -163,28 +163,25 @@ final class Connection: SelectorHandler {
 
     /// The peer sent FIN: it will send nothing more, and may or may not still read.
     private func peerDidClose() {
-        peerClosed = true
-        setInterest(written < out.count ? [.write] : [])
-        if let call {
+        switch machine.peerSentFIN(callInFlight: call != nil, outputPending: written < out.count) {
+        case .cancelCall:
+            setInterest(written < out.count ? [.write] : [])
             // Like Go's net/http and nginx: a client that hangs up no longer wants the answer; its work is
             // cancelled, and told why, so that it never answers as if the server were shutting down.
-            call.reply.cancelled(.clientClosed)
-            call.task?.cancel()
-            closeAfterFlush = true
-            return
+            call?.reply.cancelled(.clientClosed)
+            call?.task?.cancel()
+        case .flushThenClose:
+            setInterest([.write])
+        case .close:
+            finalClose()
         }
-        if written < out.count {
-            closeAfterFlush = true
-            return
-        }
-        finalClose()
     }
 
     // MARK: requests
 
     /// Parses and answers buffered requests until one goes async, output backs up, or bytes run out.
     func processInput() {
-        while !closed && call == nil && !closeAfterFlush {
+        while call == nil && machine.acceptsRequests {
             if out.count - written > 256 * 1024 { break }
             let event: RequestParser.Event
             do {
@@ -208,7 +205,7 @@ final class Connection: SelectorHandler {
             case .expectContinue(let head):
                 guard admitBody(head) else { break }
                 out.append(contentsOf: ResponseSerializer.continueResponse)
-                timer.continueSent(now: MonotonicClock.now())
+                machine.continueSent(now: MonotonicClock.now())
             case .head(let head):
                 guard admitBody(head) else { break }
             case .request(let request):
@@ -267,7 +264,7 @@ final class Connection: SelectorHandler {
     }
 
     private func armReadTimer() {
-        timer.waiting(idle: parser.isIdle, inBody: parser.isReadingBody, now: MonotonicClock.now())
+        machine.waiting(idle: parser.isIdle, inBody: parser.isReadingBody, now: MonotonicClock.now())
     }
 
     private func dispatch(_ request: HTTPRequest) {
@@ -289,7 +286,7 @@ final class Connection: SelectorHandler {
         case .async(let reply):
             let c = InFlightCall(reply: reply, keepAlive: head.keepAlive, headOnly: headOnly, version: head.version)
             call = c
-            timer.callStarted()
+            machine.callStarted()
             if let d = reply.deadline { context.loop.tick(noLaterThan: d) }
             core.state.inFlightCount.add(1, ordering: .relaxed)
             core.state.runningCount.add(1, ordering: .relaxed)
@@ -335,8 +332,7 @@ final class Connection: SelectorHandler {
         if call === c { call = nil }
         if closed { return }
         respond(response, keepAlive: c.keepAlive, headOnly: c.headOnly, version: c.version)
-        if peerClosed {
-            closeAfterFlush = true
+        if machine.peerClosed {
             flush()
             return
         }
@@ -347,13 +343,12 @@ final class Connection: SelectorHandler {
 
     /// Serialises a response into the output buffer (one write per response).
     private func respond(_ r: HTTPResponse, keepAlive: Bool, headOnly: Bool, version: HTTPVersion) {
-        let close = !keepAlive || r.close || core.state.isShuttingDown || peerClosed
+        let close = !keepAlive || r.close || core.state.isShuttingDown || machine.peerClosed
         ResponseSerializer.write(
             status: r.status, fields: r.fields, body: r.body, date: context.date(), close: close,
             keepAliveHTTP10: version == .http10 && !close, headOnly: headOnly, into: &out)
-        if close { closeAfterFlush = true }
         // Every answer restarts the idle clock (also bounding a peer that never reads what we send).
-        if timer.kind != .linger { timer.responded(now: MonotonicClock.now()) }
+        machine.responseQueued(closing: close, now: MonotonicClock.now())
     }
 
     // MARK: output
@@ -372,7 +367,7 @@ final class Connection: SelectorHandler {
             switch result {
             case .processed(let n):
                 written += n
-                if written < out.count && timer.kind != .linger { timer.wrote(now: MonotonicClock.now()) }
+                if written < out.count { machine.wrote(now: MonotonicClock.now()) }
             case .wouldBlock:
                 if !interest.contains(.write) { setInterest(interest.union(.write)) }
                 return
@@ -381,7 +376,18 @@ final class Connection: SelectorHandler {
         if out.capacity > 64 * 1024 { out = [] } else { out.removeAll(keepingCapacity: true) }
         written = 0
         if interest.contains(.write) { setInterest(interest.subtracting(.write)) }
-        if closeAfterFlush && call == nil { beginClose() }
+        switch machine.outputDrained(callInFlight: call != nil, now: MonotonicClock.now()) {
+        case .none:
+            break
+        case .halfClose:
+            // Our FIN, then a short wait for the peer's, so unread request bytes do not turn our last response
+            // into a reset (RFC 9112 §9.6).
+            Posix.shutdownWrite(fd)
+            core.state.lingeringCount.add(1, ordering: .relaxed)
+            setInterest([.read, .readHangup])
+        case .close:
+            finalClose()
+        }
     }
 
     private func setInterest(_ new: SelectorEvents) {
@@ -391,20 +397,6 @@ final class Connection: SelectorHandler {
     }
 
     // MARK: closing
-
-    /// Half-closes and waits briefly for the peer's FIN, so unread request bytes do not turn our
-    /// last response into a reset (RFC 9112 §9.6).
-    private func beginClose() {
-        if timer.kind == .linger { return }
-        if peerClosed {
-            finalClose()
-            return
-        }
-        Posix.shutdownWrite(fd)
-        timer.lingering(now: MonotonicClock.now())
-        core.state.lingeringCount.add(1, ordering: .relaxed)
-        setInterest([.read, .readHangup])
-    }
 
     /// Closes at once; `cut` counts it as a connection whose accepted call got no answer.
     func abort(cut: Bool) {
@@ -423,9 +415,9 @@ final class Connection: SelectorHandler {
             core.state.inFlightCount.add(-1, ordering: .relaxed)
         }
         call = nil
-        closed = true
+        if machine.isLingering { core.state.lingeringCount.add(-1, ordering: .relaxed) }
+        machine.didClose()
         recharge()
-        if timer.kind == .linger { core.state.lingeringCount.add(-1, ordering: .relaxed) }
         context.loop.deregister(fd: fd)
         descriptor.take()?.close()
         context.remove(self)
@@ -434,7 +426,7 @@ final class Connection: SelectorHandler {
 
     /// Closes a connection that never got registered with its loop.
     func abandon() {
-        closed = true
+        machine.didClose()
         descriptor.take()?.close()
     }
 
@@ -453,7 +445,7 @@ final class Connection: SelectorHandler {
             }
             return
         }
-        switch timer.expiry(now: now) {
+        switch machine.expiry(now: now) {
         case .none:
             return
         case .close:
@@ -465,7 +457,7 @@ final class Connection: SelectorHandler {
                     HTTPResponse.text(.requestTimeout, "request not received in time\n", close: true),
                     keepAlive: false, headOnly: false, version: .http11)
                 flush()
-                if !closed && timer.kind != .linger { finalClose() }
+                if !closed && !machine.isLingering { finalClose() }
             } else {
                 finalClose()
             }
@@ -478,12 +470,12 @@ final class Connection: SelectorHandler {
     func beginDrain() {
         context.loop.assertInLoop()
         // A request may be waiting unread in the socket: read it first so it is served, not dropped.
-        if isIdle && timer.kind != .linger && !peerClosed { readAvailable() }
+        if isIdle && !machine.isLingering && !machine.peerClosed { readAvailable() }
         if closed { return }
-        if isIdle && timer.kind != .linger {
+        if isIdle && !machine.isLingering {
             finalClose()
         } else if call == nil && parser.isIdle {
-            closeAfterFlush = true
+            machine.drainRequested()
             flush()
         }
     }

@@ -1,0 +1,101 @@
+// Every transition of a connection's life, by table, with an injected clock (h11's _state.py in spirit).
+import Testing
+
+@testable import HTTPServer
+
+struct ConnectionStateMachineTests {
+    let s: UInt64 = 1_000_000_000
+    var limits: ConnectionTimer.Limits { .init(header: 10 * s, body: 10 * s, idle: 60 * s, linger: 2 * s) }
+
+    enum Step {
+        case response(closing: Bool)
+        case drained(callInFlight: Bool, expect: ConnectionStateMachine.DrainedAction)
+        case fin(callInFlight: Bool, outputPending: Bool, expect: ConnectionStateMachine.FINAction)
+        case drain
+    }
+
+    /// (name, steps, final state)
+    static let table: [(String, [Step], ConnectionStateMachine.State)] = [
+        (
+            "keep-alive response stays open",
+            [.response(closing: false), .drained(callInFlight: false, expect: .none)], .open
+        ),
+        (
+            "closing response half-closes once sent",
+            [.response(closing: true), .drained(callInFlight: false, expect: .halfClose)], .lingering
+        ),
+        (
+            "closing response waits for the call to end",
+            [.response(closing: true), .drained(callInFlight: true, expect: .none)], .closing
+        ),
+        ("FIN while idle closes", [.fin(callInFlight: false, outputPending: false, expect: .close)], .open),
+        (
+            "FIN with output queued flushes, then closes without lingering",
+            [
+                .fin(callInFlight: false, outputPending: true, expect: .flushThenClose),
+                .drained(callInFlight: false, expect: .close),
+            ], .closing
+        ),
+        (
+            "FIN during a call cancels it; its answer closes",
+            [
+                .fin(callInFlight: true, outputPending: false, expect: .cancelCall), .response(closing: true),
+                .drained(callInFlight: false, expect: .close),
+            ], .closing
+        ),
+        (
+            "FIN while lingering closes",
+            [
+                .response(closing: true), .drained(callInFlight: false, expect: .halfClose),
+                .fin(callInFlight: false, outputPending: false, expect: .close),
+            ], .lingering
+        ),
+        (
+            "drain with nothing pending half-closes after the output",
+            [.drain, .drained(callInFlight: false, expect: .halfClose)], .lingering
+        ),
+        ("a response after the drain keeps closing", [.drain, .response(closing: false)], .closing),
+    ]
+
+    @Test(arguments: 0..<table.count)
+    func transitions(_ row: Int) {
+        let (name, steps, final) = Self.table[row]
+        var m = ConnectionStateMachine(limits: limits, now: 0)
+        for step in steps {
+            switch step {
+            case .response(let closing):
+                m.responseQueued(closing: closing, now: 0)
+            case .drained(let call, let expect):
+                #expect(m.outputDrained(callInFlight: call, now: 0) == expect, "\(name)")
+            case .fin(let call, let pending, let expect):
+                #expect(m.peerSentFIN(callInFlight: call, outputPending: pending) == expect, "\(name)")
+            case .drain:
+                m.drainRequested()
+            }
+        }
+        #expect(m.state == final, "\(name)")
+    }
+
+    @Test func input_is_dropped_once_closing_and_requests_are_no_longer_parsed() {
+        var m = ConnectionStateMachine(limits: limits, now: 0)
+        #expect(m.acceptsRequests && !m.discardsInput)
+        m.responseQueued(closing: true, now: 0)
+        #expect(!m.acceptsRequests && m.discardsInput)
+    }
+
+    @Test func lingering_is_bounded_by_its_own_timer_and_write_progress_does_not_extend_it() {
+        var m = ConnectionStateMachine(limits: limits, now: 0)
+        m.responseQueued(closing: true, now: 0)
+        _ = m.outputDrained(callInFlight: false, now: 10 * s)
+        m.wrote(now: 11 * s)
+        #expect(m.expiry(now: 11 * s) == .none)
+        #expect(m.expiry(now: 12 * s) == .close)
+    }
+
+    @Test func a_closed_connection_has_no_timer() {
+        var m = ConnectionStateMachine(limits: limits, now: 0)
+        m.didClose()
+        #expect(m.expiry(now: 1000 * s) == .none)
+        #expect(m.isClosed && !m.acceptsRequests)
+    }
+}
