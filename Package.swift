@@ -86,3 +86,11 @@ let package = Package(
     ],
     swiftLanguageModes: [.v6]
 )
+
+// As Hummingbird does: existentials spelled `any`, and a file sees only the members of modules it imports.
+for target in package.targets where target.type != .system {
+    target.swiftSettings =
+        (target.swiftSettings ?? []) + [
+            .enableUpcomingFeature("ExistentialAny"), .enableUpcomingFeature("MemberImportVisibility"),
+        ]
+}

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Synchronization
 
 // The `gateway` command line: `serve` (default).
 #if canImport(Glibc)

@@ -27,7 +27,7 @@ public final class EventLoop: @unchecked Sendable {
 
     /// Per descriptor: the handler and the id of its registration. The epoll data carries both, so an event
     /// still queued for a descriptor that was closed and reused (a new registration) is recognised and dropped.
-    private var handlers: [(id: UInt32, handler: SelectorHandler)?] = []
+    private var handlers: [(id: UInt32, handler: any SelectorHandler)?] = []
     private var nextRegistration: UInt32 = 0
     private var localJobs: [UnownedJob] = []
     private let remote = Mutex<Remote>(Remote())
@@ -110,7 +110,7 @@ public final class EventLoop: @unchecked Sendable {
     ///
     /// - Throws: `SyscallError` from `epoll_ctl`.
     /// - Precondition: `fd` is not registered with this loop already.
-    public func register(fd: Int32, interest: SelectorEvents, handler: SelectorHandler) throws(SyscallError) {
+    public func register(fd: Int32, interest: SelectorEvents, handler: any SelectorHandler) throws(SyscallError) {
         assertInLoopOrStopped()
         precondition(fd >= 0)
         let i = Int(fd)

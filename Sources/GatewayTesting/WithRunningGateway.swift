@@ -1,5 +1,6 @@
 // A real gateway on a free loopback port for the length of a test, run as a Service in a ServiceGroup.
 import GatewayApp
+import HTTPServer
 import Logging
 import ServiceLifecycle
 

@@ -1,6 +1,7 @@
 // One client connection: reads requests, answers them in order, closes cleanly. Owned by one loop.
 import GatewayPosix
 import HTTP1
+import Synchronization
 
 /// A request handed to async work, waiting for its answer.
 final class InFlightCall {

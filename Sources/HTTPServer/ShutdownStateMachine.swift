@@ -9,9 +9,9 @@
 ///    `.cancelCalls` (the cancel window starts).
 /// 4. When the cancelled calls are answered, or the cancel window has passed → `.stop`.
 /// A second signal (`escalate`) jumps to step 3's cancelling at once.
-public struct ShutdownStateMachine: Sendable, Equatable {
+package struct ShutdownStateMachine: Sendable, Equatable {
     /// The step the sequence is in, with the instant it ends.
-    public enum State: Sendable, Equatable {
+    package enum State: Sendable, Equatable {
         case serving
         case delaying(until: UInt64)
         case draining(until: UInt64)
@@ -20,7 +20,7 @@ public struct ShutdownStateMachine: Sendable, Equatable {
     }
 
     /// What the server must do now.
-    public enum Action: Sendable, Equatable {
+    package enum Action: Sendable, Equatable {
         case failReadiness
         case closeListener
         case closeIdleConnections
@@ -30,35 +30,35 @@ public struct ShutdownStateMachine: Sendable, Equatable {
     }
 
     /// The delay window, in nanoseconds.
-    public let delay: UInt64
+    package let delay: UInt64
     /// The drain window, in nanoseconds.
-    public let drain: UInt64
+    package let drain: UInt64
     /// The cancel window, in nanoseconds.
-    public let cancel: UInt64
-    public private(set) var state = State.serving
+    package let cancel: UInt64
+    package private(set) var state = State.serving
 
     /// Durations in nanoseconds.
-    public init(delay: UInt64, drain: UInt64, cancel: UInt64) {
+    package init(delay: UInt64, drain: UInt64, cancel: UInt64) {
         self.delay = delay
         self.drain = drain
         self.cancel = cancel
     }
 
     /// The machine for `plan`'s windows.
-    public init(_ plan: ShutdownPlan) {
+    package init(_ plan: ShutdownPlan) {
         self.init(
             delay: plan.delay.nanoseconds, drain: plan.drainTimeout.nanoseconds, cancel: plan.cancelTimeout.nanoseconds)
     }
 
     /// The first shutdown signal (or a programmatic trigger).
-    public mutating func signal(now: UInt64) -> [Action] {
+    package mutating func signal(now: UInt64) -> [Action] {
         guard case .serving = state else { return escalate(now: now) }
         state = .delaying(until: now &+ delay)
         return [.failReadiness] + endDelayIfDue(now: now)
     }
 
     /// A second signal: skip what is left of the delay and the drain.
-    public mutating func escalate(now: UInt64) -> [Action] {
+    package mutating func escalate(now: UInt64) -> [Action] {
         switch state {
         case .serving:
             state = .delaying(until: now)
@@ -81,7 +81,7 @@ public struct ShutdownStateMachine: Sendable, Equatable {
     }
 
     /// Called often (every few milliseconds) with the current counts.
-    public mutating func tick(now: UInt64, inFlight: Int, busyConnections: Int) -> [Action] {
+    package mutating func tick(now: UInt64, inFlight: Int, busyConnections: Int) -> [Action] {
         let idle = inFlight == 0 && busyConnections <= 0
         switch state {
         case .serving, .stopped:

@@ -1,26 +1,26 @@
 // The request envelope read straight from bytes: member ranges, no params materialised.
 
 /// One request object of a call or batch, validated, with `params` left as raw JSON.
-public struct RPCEnvelope: Sendable {
+package struct RPCEnvelope: Sendable {
     /// The `method` member, escapes decoded.
-    public var method: String
+    package var method: String
     /// The id's JSON text exactly as sent; nil for a notification.
-    public var idText: [UInt8]?
+    package var idText: [UInt8]?
     /// The params' JSON text; nil when absent.
-    public var paramsText: ArraySlice<UInt8>?
+    package var paramsText: ArraySlice<UInt8>?
 
     /// True when the request has no `id` member: nothing is sent back for it.
-    public var isNotification: Bool { idText == nil }
+    package var isNotification: Bool { idText == nil }
 
     /// The id as a value (nil for a notification).
-    public var id: RPCID? {
+    package var id: RPCID? {
         guard let idText else { return nil }
         return RPCID(jsonText: idText)
     }
 }
 
 /// What a request body holds.
-public enum RPCBody: Sendable {
+package enum RPCBody: Sendable {
     /// One request object: valid, or invalid with the error to answer (and the id if one could be read).
     case single(Result<RPCEnvelope, RPCEntryError>)
     /// A batch: each entry valid, or invalid with its error, in request order.
@@ -28,18 +28,18 @@ public enum RPCBody: Sendable {
 }
 
 /// A request object that is not a valid request: answer `error` with `idText` (null when unknown).
-public struct RPCEntryError: Error, Sendable {
+package struct RPCEntryError: Error, Sendable {
     /// The error to answer with (-32600 from `RPCBody.parse`).
-    public var error: JSONRPCError
+    package var error: JSONRPCError
     /// The id's JSON text to answer with; nil when none could be read, answered as `null`.
-    public var idText: [UInt8]?
+    package var idText: [UInt8]?
 }
 
 extension RPCBody {
     /// Reads a request body.
     ///
     /// - Throws: `JSONRPCError` -32700 for invalid JSON (or UTF-8), -32600 for an empty batch or one over `batchLimit`.
-    public static func parse(_ body: [UInt8], batchLimit: Int, maxDepth: Int = JSONParser.defaultMaxDepth)
+    package static func parse(_ body: [UInt8], batchLimit: Int, maxDepth: Int = JSONParser.defaultMaxDepth)
         throws(JSONRPCError) -> RPCBody
     {
         let outcome: Result<RPCBody, JSONRPCError>
@@ -160,7 +160,7 @@ extension RPCBody {
 
 extension Result where Success == RPCEnvelope, Failure == RPCEntryError {
     /// The id to answer with: the request's (nil for a notification), or what could be read of an invalid one.
-    public var idText: [UInt8]? {
+    package var idText: [UInt8]? {
         switch self {
         case .success(let e): e.idText
         case .failure(let e): e.idText

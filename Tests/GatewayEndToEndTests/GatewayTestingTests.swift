@@ -1,6 +1,8 @@
 // The testing module as users would use it: a service tested without sockets, and on a real port.
 import GatewayApp
 import GatewayTesting
+import HTTP1
+import HTTPServer
 import JSONRPC
 import JSONRPCClient
 import JSONRPCServer
