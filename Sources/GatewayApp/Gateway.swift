@@ -45,10 +45,10 @@ public final class Gateway: Sendable {
         server = try HTTPServer(configuration: http, responder: holder, logger: logger)
         self.rpc = rpc
         let readiness = Readiness(state: server.state, loops: server.loops, extra: readinessChecks)
-        var responder = GatewayResponder(rpc: rpc, rpcPath: rpcPath, callTimeout: callTimeout, readiness: readiness)
-        responder.interceptors = httpInterceptors
-        for r in routes { responder.routes[Substring(r.path)] = r }
-        holder.set(responder)
+        holder.set(
+            GatewayResponder(
+                rpc: rpc, rpcPath: rpcPath, callTimeout: callTimeout, readiness: readiness,
+                interceptors: httpInterceptors, routes: routes))
     }
 
     /// Binds and starts serving; returns the port.

@@ -189,16 +189,8 @@ public final class GatewayApplication: Service, Sendable {
             onServerRunning?(port)
         }
 
-        await withGracefulShutdownHandler {
-            await withTaskCancellationHandler {
-                _ = await server.waitUntilStopped()
-            } onCancel: {
-                server.triggerGracefulShutdown(plan)
-                server.escalateShutdown()
-            }
-        } onGracefulShutdown: {
-            server.triggerGracefulShutdown(plan)
-        }
+        // Serves until the group's graceful shutdown (or a signal, or cancellation, which escalates).
+        try await HTTPServerService(server: server, plan: plan).run()
         report = await stop(server, started, plan: plan)
     }
 
@@ -260,12 +252,9 @@ public final class GatewayApplication: Service, Sendable {
     package func makeResponder(state: HTTPServerState) throws(GatewayRunError) -> any HTTPResponder {
         let readiness = Readiness(
             state: state, loops: [], extra: setup.readinessChecks + setup.services.flatMap(\.readinessChecks))
-        var responder = GatewayResponder(
+        return GatewayResponder(
             rpc: try makeRPCServer(), rpcPath: configuration.rpcPath, callTimeout: configuration.callTimeout,
-            readiness: readiness)
-        responder.interceptors = setup.httpInterceptors
-        for r in setup.routes { responder.routes[Substring(r.path)] = r }
-        return responder
+            readiness: readiness, interceptors: setup.httpInterceptors, routes: setup.routes)
     }
 
     private func makeGateway() throws -> Gateway {

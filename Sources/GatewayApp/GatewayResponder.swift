@@ -11,8 +11,20 @@ struct GatewayResponder: HTTPResponder {
     let rpcPath: String
     let callTimeout: Duration
     let readiness: Readiness
-    var interceptors: [any HTTPInterceptor] = []
-    var routes: [Substring: HTTPRoute] = [:]
+    let interceptors: [any HTTPInterceptor]
+    let routes: [Substring: HTTPRoute]
+
+    init(
+        rpc: JSONRPCServer, rpcPath: String, callTimeout: Duration, readiness: Readiness,
+        interceptors: [any HTTPInterceptor] = [], routes: [HTTPRoute] = []
+    ) {
+        self.rpc = rpc
+        self.rpcPath = rpcPath
+        self.callTimeout = callTimeout
+        self.readiness = readiness
+        self.interceptors = interceptors
+        self.routes = Dictionary(routes.map { (Substring($0.path), $0) }, uniquingKeysWith: { _, last in last })
+    }
 
     private static let jsonFields: HTTPFields = ["Content-Type": "application/json"]
 
@@ -80,13 +92,14 @@ struct GatewayResponder: HTTPResponder {
     /// Probes answer whatever the load (ARCHITECTURE §2: never counted, never refused); JSON-RPC gets its -32003 body.
     func overloaded(_ head: RequestHead, reason: HTTPOverload) -> HTTPResponse? {
         let path = head.path
-        if path == "/healthz" || path == "/livez" || path == "/readyz" || path == "/metrics"
-            || path.hasPrefix("/readyz/")
-        {
-            return nil
-        }
+        if GatewayResponder.isProbe(path) { return nil }
         guard path == rpcPath else { return .overloaded(reason) }
         return GatewayResponder.busy(retryAfterMs: 1000)
+    }
+
+    /// The endpoints that answer whatever the load and bypass middleware.
+    static func isProbe(_ path: Substring) -> Bool {
+        path == "/healthz" || path == "/livez" || path == "/readyz" || path == "/metrics" || path.hasPrefix("/readyz/")
     }
 
     /// 503 + `Retry-After` with a -32003 body.
@@ -247,12 +260,8 @@ struct GatewayResponder: HTTPResponder {
     /// `RPC-Timeout`: at most one field, 1 to 8 ASCII digits, at most a day. A duplicate could be read two ways
     /// by two servers, and a sign or space is not the grammar: both are 400, not a guess.
     static func rpcTimeout(_ fields: HTTPFields) -> RPCTimeoutField {
-        var found: String? = nil
-        for f in fields where f.name.utf8.count == 11 && f.name.lowercased() == "rpc-timeout" {
-            if found != nil { return .invalid }
-            found = f.value
-        }
-        guard let text = found else { return .absent }
+        guard let text = fields["rpc-timeout"] else { return .absent }
+        if fields.count("rpc-timeout") > 1 { return .invalid }
         let digits = text.utf8
         guard !digits.isEmpty, digits.count <= 8, digits.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }),
             let ms = Int(text), ms <= 86_400_000

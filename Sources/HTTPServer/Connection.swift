@@ -18,6 +18,12 @@ final class InFlightCall {
         self.headOnly = headOnly
         self.version = version
     }
+
+    /// Tells the work why, then cancels its task; the answer is sent by whoever called this.
+    func cancel(_ reason: HTTPCancellation) {
+        reply.cancelled(reason)
+        task?.cancel()
+    }
 }
 
 /// Carries a loop-confined reference through a task or closure; only its loop may open it (checked).
@@ -169,8 +175,7 @@ final class Connection: SelectorHandler {
             setInterest(written < out.count ? [.write] : [])
             // Like Go's net/http and nginx: a client that hangs up no longer wants the answer; its work is
             // cancelled, and told why, so that it never answers as if the server were shutting down.
-            call?.reply.cancelled(.clientClosed)
-            call?.task?.cancel()
+            call?.cancel(.clientClosed)
         case .flushThenClose:
             setInterest([.write])
         case .close:
@@ -272,10 +277,8 @@ final class Connection: SelectorHandler {
         core.state.requestsTotal.add(1, ordering: .relaxed)
         let head = request.head
         let headOnly = head.method == "HEAD"
-        if overCap, var refusal = core.responder.overloaded(head, reason: .connections) {
-            core.state.refusedForConnections.add(1, ordering: .relaxed)
-            refusal.close = true
-            respond(refusal, keepAlive: false, headOnly: headOnly, version: head.version)
+        if overCap, core.responder.overloaded(head, reason: .connections) != nil {
+            refuse(head, .connections)
             return
         }
         switch core.responder.reply(to: request, server: core.state) {
@@ -410,8 +413,7 @@ final class Connection: SelectorHandler {
         if let call, !call.answered {
             // Closed under it: by the client (reset, error) or by the last step of a shutdown.
             let phase = core.state.phase.rawValue
-            call.reply.cancelled(phase >= ServerPhase.cancelling.rawValue ? .shutdown : .clientClosed)
-            call.task?.cancel()
+            call.cancel(phase >= ServerPhase.cancelling.rawValue ? .shutdown : .clientClosed)
             call.answered = true
             core.state.inFlightCount.add(-1, ordering: .relaxed)
         }
@@ -440,8 +442,7 @@ final class Connection: SelectorHandler {
         context.loop.assertInLoop()
         if let c = call {
             if let d = c.reply.deadline, now >= d {
-                c.reply.cancelled(.deadline)
-                c.task?.cancel()
+                c.cancel(.deadline)
                 answer(c, with: c.reply.deadlineResponse())
             }
             return
@@ -485,8 +486,7 @@ final class Connection: SelectorHandler {
     func cancelCall() {
         context.loop.assertInLoop()
         guard let c = call else { return }
-        c.reply.cancelled(.shutdown)
-        c.task?.cancel()
+        c.cancel(.shutdown)
         answer(c, with: c.reply.shutdownResponse())
     }
 }

@@ -90,6 +90,7 @@ struct JSONRPCServerLimitTests {
         let s = Self.server(maxInFlight: 100, batchConcurrency: 3, gate: gate)
         let t = Task { await s.reply(to: Self.batch("wait", 20), call: RPCCall()) }
         await Self.until { gate.running.load(ordering: .relaxed) == 3 }
+        // Not synchronisation: a window in which a fourth entry would start if the bound did not hold.
         try await Task.sleep(for: .milliseconds(20))
         gate.open.store(true, ordering: .relaxed)
         guard case .body(let out) = await t.value else {
