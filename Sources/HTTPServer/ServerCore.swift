@@ -61,45 +61,66 @@ final class ServerCore: @unchecked Sendable {
     /// Takes ownership of an accepted descriptor on `context`'s loop.
     func adopt(_ descriptor: consuming Descriptor, on context: LoopContext) {
         let open = state.connectionCount.add(1, ordering: .relaxed).newValue
-        if open > maxConnections + connectionReserve {
-            // The reserve is full too. Make room by closing this loop's oldest reserve connection that has no
-            // call running (typically a silent one), so that a probe arriving now still gets in; if there is
-            // none, there is no descriptor to spare for an answer.
-            if let victim = context.overCapConnections.first(where: { $0.call == nil }) {
-                victim.finalClose()
-                state.droppedConnections.add(1, ordering: .relaxed)
-            } else {
+        state.acceptedTotal.add(1, ordering: .relaxed)
+        Posix.setNoDelay(descriptor.rawValue)
+        // Beyond the cap, the connection is still served as a Connection so that its 503 is read before a
+        // graceful close (not reset with the request unread), and so that probes still answer. Every such
+        // connection lives on the first loop, so that when the reserve is full the oldest silent one can be
+        // found and closed, whichever loop accepted the newcomer (docs/ARCHITECTURE.md §6).
+        if open > maxConnections {
+            hand(descriptor, from: context, to: contexts[0]!) { core, descriptor, reserveLoop in
+                core.ownOverCap(descriptor, on: reserveLoop)
+            }
+            return
+        }
+        // The loop that happened to wake accepts; connections are then dealt round-robin, so every core serves
+        // (a level-triggered listener shared by all loops otherwise lets one busy loop take nearly all of them).
+        let target =
+            contexts.count > 1 ? contexts[nextLoop.add(1, ordering: .relaxed).oldValue % contexts.count]! : context
+        hand(descriptor, from: context, to: target) { core, descriptor, target in
+            core.own(descriptor, on: target, overCap: false)
+        }
+    }
+
+    /// Runs `body` with the descriptor on `target`'s loop: at once if that is the current one, else posted.
+    private func hand(
+        _ descriptor: consuming Descriptor, from context: LoopContext, to target: LoopContext,
+        _ body: @escaping @Sendable (ServerCore, consuming Descriptor, LoopContext) -> Void
+    ) {
+        if target === context {
+            body(self, descriptor, context)
+            return
+        }
+        let core = self
+        let index = target.loop.index
+        let fd = descriptor.releaseForHandOff()
+        // The context is looked up again on its own thread: only that thread may touch it.
+        let sent = target.loop.execute {
+            body(core, Descriptor(owning: fd), core.contexts[index]!)
+        }
+        if !sent {
+            // That loop has closed (the server is stopping): the connection is closed here, not leaked.
+            Descriptor(owning: fd).close()
+            state.connectionCount.add(-1, ordering: .relaxed)
+        }
+    }
+
+    /// Serves a connection accepted beyond the cap, on the first loop, which holds all of them.
+    private func ownOverCap(_ descriptor: consuming Descriptor, on context: LoopContext) {
+        if state.connectionCount.load(ordering: .relaxed) > maxConnections + connectionReserve {
+            // The reserve is full (the count includes this newcomer). Make room by closing its oldest connection that has no call running
+            // (typically a silent one), so that a probe arriving now still gets in; if there is none, there
+            // is no descriptor to spare for an answer.
+            guard let victim = context.overCapConnections.first(where: { $0.call == nil }) else {
                 state.connectionCount.add(-1, ordering: .relaxed)
                 state.droppedConnections.add(1, ordering: .relaxed)
                 descriptor.close()
                 return
             }
+            victim.finalClose()
+            state.droppedConnections.add(1, ordering: .relaxed)
         }
-        // Beyond the cap, the connection is still served as a Connection so that its 503 is read before a
-        // graceful close (not reset with the request unread), and so that probes still answer.
-        let overCap = open > maxConnections
-        state.acceptedTotal.add(1, ordering: .relaxed)
-        Posix.setNoDelay(descriptor.rawValue)
-        // The loop that happened to wake accepts; connections are then dealt round-robin, so every core serves
-        // (a level-triggered listener shared by all loops otherwise lets one busy loop take nearly all of them).
-        let target =
-            contexts.count > 1 ? contexts[nextLoop.add(1, ordering: .relaxed).oldValue % contexts.count]! : context
-        if target === context || overCap {
-            own(descriptor, on: context, overCap: overCap)
-        } else {
-            let core = self
-            let index = target.loop.index
-            let fd = descriptor.releaseForHandOff()
-            // The context is looked up again on its own thread: only that thread may touch it.
-            let sent = target.loop.execute {
-                core.own(Descriptor(owning: fd), on: core.contexts[index]!, overCap: false)
-            }
-            if !sent {
-                // That loop has closed (the server is stopping): the connection is closed here, not leaked.
-                Descriptor(owning: fd).close()
-                state.connectionCount.add(-1, ordering: .relaxed)
-            }
-        }
+        own(descriptor, on: context, overCap: true)
     }
 
     /// Registers an accepted descriptor with `context`'s loop; runs on that loop's thread.
