@@ -67,22 +67,30 @@ public struct HTTPFields: Sendable, Equatable, RandomAccessCollection, Expressib
     }
 }
 
+/// Equal byte sequences of the same length, ASCII letters compared without case.
+@inlinable
+func asciiCaseInsensitiveEqualBytes(
+    _ a: some RandomAccessCollection<UInt8>, _ b: some RandomAccessCollection<UInt8>
+) -> Bool {
+    for (x, y) in zip(a, b) where x != y {
+        let lx = x | 0x20
+        guard lx == y | 0x20, lx >= UInt8(ascii: "a"), lx <= UInt8(ascii: "z") else { return false }
+    }
+    return true
+}
+
 extension StringProtocol {
     /// Compares ASCII letters without case; other bytes exactly.
     @inlinable
     public func asciiCaseInsensitiveEquals(_ other: some StringProtocol) -> Bool {
-        var a = utf8.makeIterator()
-        var b = other.utf8.makeIterator()
-        while true {
-            switch (a.next(), b.next()) {
-            case (nil, nil): return true
-            case (let x?, let y?):
-                if x == y { continue }
-                let lx = x | 0x20
-                guard lx == y | 0x20, lx >= UInt8(ascii: "a"), lx <= UInt8(ascii: "z") else { return false }
-            default: return false
-            }
+        // Lengths first: most comparisons are of different names, and a native string knows its length.
+        guard utf8.count == other.utf8.count else { return false }
+        // Then the bytes in place (native strings are contiguous); iterating two UTF-8 views costs far more.
+        let inPlace = utf8.withContiguousStorageIfAvailable { a in
+            other.utf8.withContiguousStorageIfAvailable { b in asciiCaseInsensitiveEqualBytes(a, b) }
         }
+        if let inPlace, let equal = inPlace { return equal }
+        return asciiCaseInsensitiveEqualBytes(Array(utf8), Array(other.utf8))
     }
 
     func trimmingASCIIWhitespace() -> Substring {

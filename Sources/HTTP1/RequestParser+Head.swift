@@ -24,44 +24,61 @@ extension RequestParser {
         let count = buffer.count
         var i = scan
         var inMethod = !firstLineEnded && !methodEnded
-        defer { scan = i }
-        while i < count {
-            let b = buffer[i]
-            if b == Ascii.lf {
-                if i == start || buffer[i - 1] != Ascii.cr { throw .bad("bare LF in the request head") }
-                if !firstLineEnded {
-                    if i - 1 - start > limits.maxRequestLineBytes {
-                        throw HTTPParseError(
-                            .uriTooLong, "request line longer than \(limits.maxRequestLineBytes) bytes")
-                    }
-                    firstLineEnded = true
-                    lineStart = i + 1
-                } else if i - 1 == lineStart {
-                    i += 1
-                    return i
-                } else {
-                    lineStart = i + 1
-                }
-                if i + 1 - start > limits.maxHeaderBytes {
-                    throw HTTPParseError(
-                        .headerFieldsTooLarge, "header section larger than \(limits.maxHeaderBytes) bytes")
-                }
-            } else {
-                if i > start && buffer[i - 1] == Ascii.cr { throw .bad("bare CR in the request head") }
-                if b < 0x20 && b != Ascii.cr && b != Ascii.htab || b == 0x7F {
-                    throw .bad("control character 0x\(String(b, radix: 16)) in the request head")
-                }
-                if inMethod {
-                    if b == Ascii.sp {
-                        inMethod = false
-                        methodEnded = true
-                    } else if !Ascii.isTchar(b) {
-                        throw .bad("invalid byte 0x\(String(b, radix: 16)) in the method")
-                    }
-                }
-            }
-            i += 1
+        // The scan works on locals over the buffer's storage: this loop sees every byte of every head, and
+        // indexing the array through `self` costs a bounds and an exclusivity check per byte.
+        var firstLineEnded = self.firstLineEnded
+        var lineStart = self.lineStart
+        let start = self.start
+        let limits = self.limits
+        var methodEnded = self.methodEnded
+        defer {
+            scan = i
+            self.firstLineEnded = firstLineEnded
+            self.lineStart = lineStart
+            self.methodEnded = methodEnded
         }
+        let bytes = buffer
+        let end: Int? = try bytes.withUnsafeBufferPointer { (p) throws(HTTPParseError) -> Int? in
+            while i < count {
+                let b = p[i]
+                if b == Ascii.lf {
+                    if i == start || p[i - 1] != Ascii.cr { throw .bad("bare LF in the request head") }
+                    if !firstLineEnded {
+                        if i - 1 - start > limits.maxRequestLineBytes {
+                            throw HTTPParseError(
+                                .uriTooLong, "request line longer than \(limits.maxRequestLineBytes) bytes")
+                        }
+                        firstLineEnded = true
+                        lineStart = i + 1
+                    } else if i - 1 == lineStart {
+                        i += 1
+                        return i
+                    } else {
+                        lineStart = i + 1
+                    }
+                    if i + 1 - start > limits.maxHeaderBytes {
+                        throw HTTPParseError(
+                            .headerFieldsTooLarge, "header section larger than \(limits.maxHeaderBytes) bytes")
+                    }
+                } else {
+                    if i > start && p[i - 1] == Ascii.cr { throw .bad("bare CR in the request head") }
+                    if b < 0x20 && b != Ascii.cr && b != Ascii.htab || b == 0x7F {
+                        throw .bad("control character 0x\(String(b, radix: 16)) in the request head")
+                    }
+                    if inMethod {
+                        if b == Ascii.sp {
+                            inMethod = false
+                            methodEnded = true
+                        } else if !Ascii.isTchar(b) {
+                            throw .bad("invalid byte 0x\(String(b, radix: 16)) in the method")
+                        }
+                    }
+                }
+                i += 1
+            }
+            return nil
+        }
+        if let end { return end }
         if !firstLineEnded && count - start > limits.maxRequestLineBytes + 1 {
             throw HTTPParseError(.uriTooLong, "request line longer than \(limits.maxRequestLineBytes) bytes")
         }

@@ -8,7 +8,8 @@ public enum JSONValueDecoder {
     /// - Throws: `DecodingError` whose descriptions speak JSON (`expected an integer, found a string`), never
     ///   Swift type names.
     public static func decode<T: Decodable>(_ type: T.Type, from value: JSONValue) throws -> T {
-        if let v = value as? T { return v }
+        // An identity compare, not a cast: `as? T` costs a runtime cast on every call.
+        if T.self == JSONValue.self { return unsafeBitCast(value, to: T.self) }
         return try T(from: ValueDecoder(value: value, codingPath: []))
     }
 }
@@ -89,34 +90,41 @@ enum Scalar {
     }
 
     static func decode<T: Decodable>(_ t: T.Type, _ v: JSONValue, _ path: [any CodingKey]) throws -> T {
-        switch t {
-        case is String.Type:
+        // Metatypes are compared by identity (one compare each), not with `is` (a runtime cast each), and the
+        // value is reinterpreted rather than cast back: this runs for every scalar of every call's params.
+        @inline(__always) func cast<U>(_ u: U) -> T { unsafeBitCast(u, to: T.self) }
+        if t == String.self {
             guard case .string(let s) = v else { throw mismatch(t, v, path) }
-            return s as! T
-        case is Bool.Type:
-            guard case .bool(let b) = v else { throw mismatch(t, v, path) }
-            return b as! T
-        case is Int.Type: return try integer(Int.self, v, path) as! T
-        case is Int64.Type: return try integer(Int64.self, v, path) as! T
-        case is Int32.Type: return try integer(Int32.self, v, path) as! T
-        case is Int16.Type: return try integer(Int16.self, v, path) as! T
-        case is Int8.Type: return try integer(Int8.self, v, path) as! T
-        case is UInt.Type: return try integer(UInt.self, v, path) as! T
-        case is UInt64.Type: return try integer(UInt64.self, v, path) as! T
-        case is UInt32.Type: return try integer(UInt32.self, v, path) as! T
-        case is UInt16.Type: return try integer(UInt16.self, v, path) as! T
-        case is UInt8.Type: return try integer(UInt8.self, v, path) as! T
-        case is Double.Type:
-            guard case .number(let n) = v else { throw mismatch(t, v, path) }
-            return try finite(Double.self, n, path) as! T
-        case is Float.Type:
-            guard case .number(let n) = v else { throw mismatch(t, v, path) }
-            return try finite(Float.self, n, path) as! T
-        case is JSONValue.Type:
-            return v as! T
-        default:
-            return try T(from: ValueDecoder(value: v, codingPath: path))
+            return cast(s)
         }
+        if t == Double.self {
+            guard case .number(let n) = v else { throw mismatch(t, v, path) }
+            return cast(try finite(Double.self, n, path))
+        }
+        if t == Int.self { return cast(try integer(Int.self, v, path)) }
+        if t == Bool.self {
+            guard case .bool(let b) = v else { throw mismatch(t, v, path) }
+            return cast(b)
+        }
+        if t == JSONValue.self { return cast(v) }
+        if t == Int64.self { return cast(try integer(Int64.self, v, path)) }
+        if t == Int32.self { return cast(try integer(Int32.self, v, path)) }
+        if t == Int16.self { return cast(try integer(Int16.self, v, path)) }
+        if t == Int8.self { return cast(try integer(Int8.self, v, path)) }
+        if t == UInt.self { return cast(try integer(UInt.self, v, path)) }
+        if t == UInt64.self { return cast(try integer(UInt64.self, v, path)) }
+        if t == UInt32.self { return cast(try integer(UInt32.self, v, path)) }
+        if t == UInt16.self { return cast(try integer(UInt16.self, v, path)) }
+        if t == UInt8.self { return cast(try integer(UInt8.self, v, path)) }
+        if t == Float.self {
+            guard case .number(let n) = v else { throw mismatch(t, v, path) }
+            return cast(try finite(Float.self, n, path))
+        }
+        if #available(macOS 15, *) {
+            if t == Int128.self { return cast(try integer(Int128.self, v, path)) }
+            if t == UInt128.self { return cast(try integer(UInt128.self, v, path)) }
+        }
+        return try T(from: ValueDecoder(value: v, codingPath: path))
     }
 
     static func integer<I: FixedWidthInteger>(_ t: I.Type, _ v: JSONValue, _ path: [any CodingKey]) throws -> I {
@@ -147,6 +155,14 @@ struct KeyedContainer<Key: CodingKey>: KeyedDecodingContainerProtocol {
 
     func decodeNil(forKey key: Key) throws -> Bool { try value(key).isNull }
     func decode<T: Decodable>(_ type: T.Type, forKey key: Key) throws -> T {
+        try Scalar.decode(type, try value(key), codingPath + [key])
+    }
+    @available(macOS 15, *)
+    func decode(_ type: Int128.Type, forKey key: Key) throws -> Int128 {
+        try Scalar.decode(type, try value(key), codingPath + [key])
+    }
+    @available(macOS 15, *)
+    func decode(_ type: UInt128.Type, forKey key: Key) throws -> UInt128 {
         try Scalar.decode(type, try value(key), codingPath + [key])
     }
     func decodeIfPresent<T: Decodable>(_ type: T.Type, forKey key: Key) throws -> T? {
@@ -209,6 +225,16 @@ struct UnkeyedContainer: UnkeyedDecodingContainer {
         let (v, path) = try next(type)
         return try Scalar.decode(type, v, path)
     }
+    @available(macOS 15, *)
+    mutating func decode(_ type: Int128.Type) throws -> Int128 {
+        let (v, path) = try next(type)
+        return try Scalar.decode(type, v, path)
+    }
+    @available(macOS 15, *)
+    mutating func decode(_ type: UInt128.Type) throws -> UInt128 {
+        let (v, path) = try next(type)
+        return try Scalar.decode(type, v, path)
+    }
     mutating func nestedContainer<NestedKey: CodingKey>(keyedBy type: NestedKey.Type) throws -> KeyedDecodingContainer<
         NestedKey
     > {
@@ -230,4 +256,9 @@ struct SingleContainer: SingleValueDecodingContainer {
     let codingPath: [any CodingKey]
     func decodeNil() -> Bool { value.isNull }
     func decode<T: Decodable>(_ type: T.Type) throws -> T { try Scalar.decode(type, value, codingPath) }
+    // The 128-bit requirements have default implementations that throw, so the generic one does not stand in.
+    @available(macOS 15, *)
+    func decode(_ type: Int128.Type) throws -> Int128 { try Scalar.decode(type, value, codingPath) }
+    @available(macOS 15, *)
+    func decode(_ type: UInt128.Type) throws -> UInt128 { try Scalar.decode(type, value, codingPath) }
 }

@@ -7,7 +7,8 @@ public enum JSONValueEncoder {
     /// - Throws: `EncodingError.invalidValue` for a NaN or infinite `Double` or `Float`; what `value`'s own
     ///   `encode(to:)` throws.
     public static func encode<T: Encodable>(_ value: T) throws -> JSONValue {
-        if let v = value as? JSONValue { return v }
+        // An identity compare, not a cast: `as? JSONValue` costs a runtime cast on every call.
+        if T.self == JSONValue.self { return unsafeBitCast(value, to: JSONValue.self) }
         let root = EncodingNode()
         try EncodingNode.encode(value, into: root, path: [])
         return root.materialize()
@@ -27,26 +28,55 @@ final class EncodingNode {
     }
 
     static func encode<T: Encodable>(_ v: T, into node: EncodingNode, path: [any CodingKey]) throws {
-        switch v {
-        case let x as JSONValue: node.value = x
-        case let x as String: node.value = .string(x)
-        case let x as Bool: node.value = .bool(x)
-        case let x as Int: node.value = .int(x)
-        case let x as Double:
+        // Metatypes are compared by identity (one compare each) and values reinterpreted, not matched with
+        // `case let x as U` (a runtime cast each, and a conformance lookup for `any FixedWidthInteger`): this
+        // runs for every value of every result.
+        @inline(__always) func value<U>(_ u: U.Type) -> U { unsafeBitCast(v, to: U.self) }
+        if T.self == Int.self {
+            node.value = .int(value(Int.self))
+        } else if T.self == Double.self {
+            let x = value(Double.self)
             guard x.isFinite else {
                 throw EncodingError.invalidValue(
                     x, .init(codingPath: path, debugDescription: "JSON has no NaN or infinity"))
             }
             node.value = .double(x)
-        case let x as Float:
+        } else if T.self == String.self {
+            node.value = .string(value(String.self))
+        } else if T.self == Bool.self {
+            node.value = .bool(value(Bool.self))
+        } else if T.self == JSONValue.self {
+            node.value = value(JSONValue.self)
+        } else if T.self == Float.self {
+            let x = value(Float.self)
             guard x.isFinite else {
                 throw EncodingError.invalidValue(
                     x, .init(codingPath: path, debugDescription: "JSON has no NaN or infinity"))
             }
             node.value = .number(JSONNumber(unchecked: "\(x)"))
-        case let x as any FixedWidthInteger: node.value = .number(JSONNumber(unchecked: "\(x)"))
-        default: try v.encode(to: NodeEncoder(node: node, codingPath: path))
+        } else if let text = integerText(v) {
+            node.value = .number(JSONNumber(unchecked: text))
+        } else {
+            try v.encode(to: NodeEncoder(node: node, codingPath: path))
         }
+    }
+
+    /// The decimal text of a fixed-width integer other than `Int`; nil for any other type. Every integer
+    /// type must be listed: their own `encode(to:)` comes back here through the single-value container.
+    private static func integerText<T>(_ v: T) -> String? {
+        func text<I: FixedWidthInteger>(_ i: I.Type) -> String { String(unsafeBitCast(v, to: I.self)) }
+        if T.self == Int64.self { return text(Int64.self) }
+        if T.self == Int32.self { return text(Int32.self) }
+        if T.self == Int16.self { return text(Int16.self) }
+        if T.self == Int8.self { return text(Int8.self) }
+        if T.self == UInt.self { return text(UInt.self) }
+        if T.self == UInt64.self { return text(UInt64.self) }
+        if T.self == UInt32.self { return text(UInt32.self) }
+        if T.self == UInt16.self { return text(UInt16.self) }
+        if T.self == UInt8.self { return text(UInt8.self) }
+        if #available(macOS 15, *), T.self == Int128.self { return text(Int128.self) }
+        if #available(macOS 15, *), T.self == UInt128.self { return text(UInt128.self) }
+        return nil
     }
 }
 

@@ -89,11 +89,12 @@ enum RPCCoding {
     static func decode<P: Decodable>(
         _ type: P.Type, from params: ArraySlice<UInt8>?, maxDepth: Int = JSONParser.defaultMaxDepth
     ) throws(JSONRPCError) -> P {
-        if P.self == NoParams.self { return NoParams() as! P }
+        // Metatypes are compared by identity and values reinterpreted: no runtime cast on the request path.
+        if P.self == NoParams.self { return unsafeBitCast(NoParams(), to: P.self) }
         var value = JSONValue.null
         if let params { value = try parseValue(params, maxDepth: maxDepth) }
-        if P.self == JSONValue.self { return value as! P }
-        if P.self == JSONValue?.self { return (params == nil ? nil : value) as! P }
+        if P.self == JSONValue.self { return unsafeBitCast(value, to: P.self) }
+        if P.self == JSONValue?.self { return unsafeBitCast(params == nil ? nil : value, to: P.self) }
         do {
             return try JSONValueDecoder.decode(P.self, from: value)
         } catch let error as DecodingError {
@@ -104,17 +105,16 @@ enum RPCCoding {
     }
 
     static func encode<R: Encodable>(_ result: R) throws -> [UInt8] {
-        switch result {
-        case let v as JSONValue: return v.jsonBytes
-        case let i as Int: return Array(String(i).utf8)
-        case let s as String:
+        // Identity compares, not `case let v as T` casts (a runtime cast each, on every call).
+        if R.self == JSONValue.self { return unsafeBitCast(result, to: JSONValue.self).jsonBytes }
+        if R.self == Int.self { return Array(String(unsafeBitCast(result, to: Int.self)).utf8) }
+        if R.self == String.self {
             var out: [UInt8] = []
-            JSONWriter.writeString(s, into: &out)
+            JSONWriter.writeString(unsafeBitCast(result, to: String.self), into: &out)
             return out
-        case let b as Bool: return Array((b ? "true" : "false").utf8)
-        default:
-            return try JSONValueEncoder.encode(result).jsonBytes
         }
+        if R.self == Bool.self { return Array((unsafeBitCast(result, to: Bool.self) ? "true" : "false").utf8) }
+        return try JSONValueEncoder.encode(result).jsonBytes
     }
 
     /// A short, client-facing account of why params did not decode.

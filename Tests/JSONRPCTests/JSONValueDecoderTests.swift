@@ -73,4 +73,36 @@ struct JSONValueEncoderTests {
         #expect(try JSONValueEncoder.encode([Int?.none, 1]) == [nil, 1])
         #expect(try JSONValueEncoder.encode(UInt8(7)) == 7)
     }
+
+    /// Every scalar type goes through the encoder's and decoder's own fast paths (matched by metatype
+    /// identity); one missing from the encoder's list would recurse through its own `encode(to:)` forever.
+    @Test func every_scalar_type_round_trips() throws {
+        func roundTrip<T: Codable & Equatable>(_ v: T, _ json: String) throws {
+            let encoded = try JSONValueEncoder.encode(v)
+            #expect(encoded.jsonText == json, "\(T.self)")
+            #expect(try JSONValueDecoder.decode(T.self, from: encoded) == v, "\(T.self)")
+            #expect(try JSONValueDecoder.decode([T].self, from: JSONValueEncoder.encode([v])) == [v], "\(T.self)")
+            #expect(try JSONValueDecoder.decode([String: T].self, from: ["k": encoded]) == ["k": v], "\(T.self)")
+        }
+        try roundTrip(Int.min, "-9223372036854775808")
+        try roundTrip(Int8.min, "-128")
+        try roundTrip(Int16.min, "-32768")
+        try roundTrip(Int32.min, "-2147483648")
+        try roundTrip(Int64.max, "9223372036854775807")
+        try roundTrip(UInt.max, "18446744073709551615")
+        try roundTrip(UInt8.max, "255")
+        try roundTrip(UInt16.max, "65535")
+        try roundTrip(UInt32.max, "4294967295")
+        try roundTrip(UInt64.max, "18446744073709551615")
+        try roundTrip(Int128.max, "170141183460469231731687303715884105727")
+        try roundTrip(UInt128.max, "340282366920938463463374607431768211455")
+        try roundTrip(2.5, "2.5")
+        try roundTrip(Float(0.5), "0.5")
+        try roundTrip(true, "true")
+        try roundTrip("é\n", #""é\n""#)
+        try roundTrip(JSONValue.array([1, "x"]), #"[1,"x"]"#)
+        #expect(throws: EncodingError.self) { try JSONValueEncoder.encode(Float.infinity) }
+        #expect(throws: DecodingError.self) { try JSONValueDecoder.decode(UInt16.self, from: -1) }
+        #expect(throws: DecodingError.self) { try JSONValueDecoder.decode(String.self, from: 1) }
+    }
 }
