@@ -41,14 +41,13 @@ public final class Gateway: Sendable {
         callTimeout: Duration = .seconds(30), readinessChecks: [ReadinessCheck] = [],
         httpInterceptors: [any HTTPInterceptor] = [], routes: [HTTPRoute] = [], logger: Logger
     ) throws {
-        let holder = ResponderHolder()
-        server = try HTTPServer(configuration: http, responder: holder, logger: logger)
         self.rpc = rpc
-        let readiness = Readiness(state: server.state, loops: server.loops, extra: readinessChecks)
-        holder.set(
+        server = try HTTPServer(configuration: http, logger: logger) { state, loops in
             GatewayResponder(
-                rpc: rpc, rpcPath: rpcPath, callTimeout: callTimeout, readiness: readiness,
-                interceptors: httpInterceptors, routes: routes))
+                rpc: rpc, rpcPath: rpcPath, callTimeout: callTimeout,
+                readiness: Readiness(state: state, loops: loops, extra: readinessChecks),
+                interceptors: httpInterceptors, routes: routes)
+        }
     }
 
     /// Binds and starts serving; returns the port.
@@ -56,16 +55,4 @@ public final class Gateway: Sendable {
 
     /// Runs the shutdown sequence; blocks until done.
     public func shutdown(_ plan: ShutdownPlan = ShutdownPlan()) -> ShutdownReport { server.shutdown(plan) }
-}
-
-/// Lets the responder be built after the server (readiness needs the server's state).
-final class ResponderHolder: HTTPResponder, @unchecked Sendable {
-    private var responder: GatewayResponder?
-    func set(_ r: GatewayResponder) { responder = r }
-    func reply(to request: HTTP1.HTTPRequest, server: HTTPServerState) -> HTTPReply {
-        responder!.reply(to: request, server: server)
-    }
-    func overloaded(_ head: RequestHead, reason: HTTPOverload) -> HTTPResponse? {
-        responder!.overloaded(head, reason: reason)
-    }
 }

@@ -40,27 +40,38 @@ public final class HTTPServer: Sendable {
     /// The settings it was made with (limits of 0 are derived at `start()`).
     public let configuration: HTTPServerConfiguration
     /// Counters and the phase, readable from any thread.
-    public let state = HTTPServerState()
+    public let state: HTTPServerState
     let core: ServerCore
     let group: EventLoopGroup
     let logger: Logger
-    /// The listening socket, registered with every loop; closed by the last loop to let go of it, or at stop.
-    private let listener = Mutex<SharedDescriptor?>(nil)
-    private let boundPort = Atomic<Int>(0)
-    private let shutdownStart = Mutex<UInt64?>(nil)
-    /// Where `start()` is, so that a shutdown asked for before or during it is neither lost nor run on loops that
-    /// are half started.
-    private enum StartState {
-        case idle
-        case starting(pending: ShutdownPlan?)
-        case started
-        case refused
+    /// The server's life, one state under one lock: every transition (a second `start()`, a shutdown asked for
+    /// before, during or after start, a second signal) is decided in one place.
+    private let life = Mutex(Life())
+    /// Wakes the shutdown sequence at once when it is asked to skip ahead.
+    private let wake = PosixSemaphore()
+
+    private struct Life {
+        enum Phase {
+            case idle
+            /// Binding and starting the loops; a shutdown asked for meanwhile runs as soon as they are up.
+            case starting(pending: ShutdownPlan?)
+            case serving
+            /// The sequence runs, started at `since` (monotonic nanoseconds); `escalated` once told to skip ahead.
+            case stopping(since: UInt64, escalated: Bool)
+            case stopped(ShutdownReport)
+        }
+        var phase = Phase.idle
+        /// Set while starting; the listening socket is closed by the last loop to let go of it, or at stop.
+        var listener: SharedDescriptor?
+        var port = 0
+        /// Told once, when the phase becomes `.stopped`.
+        var waiters: [CheckedContinuation<ShutdownReport, Never>] = []
+        var callbacks: [@Sendable (ShutdownReport) -> Void] = []
+
+        var report: ShutdownReport? {
+            if case .stopped(let r) = phase { r } else { nil }
+        }
     }
-    private let startState = Mutex<StartState>(.idle)
-    private let escalate = Atomic<Bool>(false)
-    private let stopped = Mutex<ShutdownReport?>(nil)
-    private let stopWaiters = Mutex<[CheckedContinuation<ShutdownReport, Never>]>([])
-    private let stopCallbacks = Mutex<[@Sendable (ShutdownReport) -> Void]>([])
 
     /// Creates the loops; nothing is bound until `start()`.
     ///
@@ -69,39 +80,74 @@ public final class HTTPServer: Sendable {
     ///   - responder: answers every request, on the connection's loop.
     ///   - logger: for the lifecycle and faults.
     /// - Throws: `SyscallError` when the loops' descriptors cannot be created.
-    public init(configuration: HTTPServerConfiguration, responder: any HTTPResponder, logger: Logger) throws {
+    public convenience init(configuration: HTTPServerConfiguration, responder: any HTTPResponder, logger: Logger) throws
+    {
+        try self.init(configuration: configuration, logger: logger) { _, _ in responder }
+    }
+
+    /// Creates the loops, then the responder, which may keep the server's state and loops (readiness reads
+    /// both); nothing is bound until `start()`.
+    ///
+    /// ```swift
+    /// let server = try HTTPServer(configuration: config, logger: logger) { state, loops in
+    ///     MyResponder(state: state, loops: loops)
+    /// }
+    /// ```
+    ///
+    /// - Parameters:
+    ///   - configuration: listener, limits, timeouts.
+    ///   - logger: for the lifecycle and faults.
+    ///   - makeResponder: builds the responder from the server's state and loops; called once, before `init`
+    ///     returns.
+    /// - Throws: `SyscallError` when the loops' descriptors cannot be created; what `makeResponder` throws.
+    public init(
+        configuration: HTTPServerConfiguration, logger: Logger,
+        responder makeResponder: (HTTPServerState, [EventLoop]) throws -> any HTTPResponder
+    ) throws {
         self.configuration = configuration
         self.logger = logger
         let n = configuration.eventLoops > 0 ? configuration.eventLoops : EventLoopGroup.availableCores
-        group = try EventLoopGroup(threads: n)
+        let group = try EventLoopGroup(threads: n)
+        let state = HTTPServerState()
+        let responder: any HTTPResponder
+        do {
+            responder = try makeResponder(state, group.loops)
+        } catch {
+            group.shutdown()
+            throw error
+        }
+        self.group = group
+        self.state = state
         core = ServerCore(configuration: configuration, responder: responder, state: state, logger: logger, loops: n)
     }
 
     /// The bound port (after `start()`).
-    public var port: Int { boundPort.load(ordering: .relaxed) }
+    public var port: Int { life.withLock { $0.port } }
 
     /// The event loops, for liveness checks.
     public var loops: [EventLoop] { group.loops }
 
     /// Binds, listens and starts the loops. Returns the bound port.
+    ///
+    /// - Throws: `HTTPServerLifecycleError` when called a second time, or after a shutdown; `SyscallError`
+    ///   when the address cannot be bound (the server is then stopped).
     @discardableResult
     public func start() throws -> Int {
-        try startState.withLock { s throws(HTTPServerLifecycleError) in
-            guard case .idle = s else { throw HTTPServerLifecycleError() }
-            s = .starting(pending: nil)
+        try life.withLock { l throws(HTTPServerLifecycleError) in
+            guard case .idle = l.phase else { throw HTTPServerLifecycleError() }
+            l.phase = .starting(pending: nil)
         }
         let port: Int
         do {
             port = try bindAndStartLoops()
         } catch {
-            startState.withLock { $0 = .refused }
             finish(ShutdownReport(cutConnections: 0))
             throw error
         }
-        let pending = startState.withLock { s -> ShutdownPlan? in
-            defer { s = .started }
-            if case .starting(let p) = s { return p }
-            return nil
+        let pending = life.withLock { l -> ShutdownPlan? in
+            guard case .starting(let plan) = l.phase else { return nil }
+            l.phase = .serving
+            return plan
         }
         if let pending { triggerGracefulShutdown(pending) }
         return port
@@ -111,8 +157,7 @@ public final class HTTPServer: Sendable {
     private func finish(_ report: ShutdownReport) {
         state.setPhase(.stopped)
         group.shutdown()
-        stopped.withLock { $0 = report }
-        notifyStopped(report)
+        stopped(report)
     }
 
     private func bindAndStartLoops() throws -> Int {
@@ -123,8 +168,10 @@ public final class HTTPServer: Sendable {
         let (fd, port) = try Posix.listenTCP(
             host: configuration.host, port: configuration.port, backlog: configuration.backlog)
         let socket = SharedDescriptor(Descriptor(owning: fd))
-        listener.withLock { $0 = socket }
-        boundPort.store(port, ordering: .relaxed)
+        life.withLock {
+            $0.listener = socket
+            $0.port = port
+        }
         let core = self.core
         // Contexts exist before the threads do, so no loop writes the shared array.
         for loop in group.loops { core.contexts[loop.index] = LoopContext(loop: loop, core: core) }
@@ -160,28 +207,81 @@ public final class HTTPServer: Sendable {
         }
     }
 
-    /// Asks a running `shutdown` to skip to cancelling (a second signal).
+    /// Asks a running shutdown sequence to skip to cancelling (a second signal); nothing otherwise.
     public func escalateShutdown() {
-        escalate.store(true, ordering: .relaxed)
+        let running = life.withLock { l -> Bool in
+            guard case .stopping(let since, false) = l.phase else { return false }
+            l.phase = .stopping(since: since, escalated: true)
+            return true
+        }
+        if running { wake.post() }
     }
 
-    /// The shutdown sequence (ARCHITECTURE §4); blocks until the loops have stopped.
+    /// What a request to shut down leads to, decided under the lock.
+    private enum ShutdownRequest {
+        /// This caller runs the sequence, which started at `since`.
+        case run(since: UInt64)
+        /// Not started: nothing to drain, the server is stopped for good.
+        case neverStarted
+        /// Starting: the sequence runs as soon as the loops are up.
+        case deferred
+        /// Running or over already.
+        case underway
+    }
+
+    private func requestShutdown(_ plan: ShutdownPlan) -> ShutdownRequest {
+        life.withLock { l in
+            switch l.phase {
+            case .idle:
+                l.phase = .stopping(since: MonotonicClock.now(), escalated: false)
+                return .neverStarted
+            case .starting(let pending):
+                l.phase = .starting(pending: pending ?? plan)
+                return .deferred
+            case .serving:
+                let now = MonotonicClock.now()
+                l.phase = .stopping(since: now, escalated: false)
+                return .run(since: now)
+            case .stopping, .stopped:
+                return .underway
+            }
+        }
+    }
+
+    /// The shutdown sequence (ARCHITECTURE §4); blocks until the loops have stopped. A second call asks the
+    /// running sequence to skip ahead, and waits for it.
     ///
     /// 1. Readiness flips (`state.isShuttingDown`); 2. keep serving for `delay`, every response closing its
     /// connection; 3. close the listener; 4. close idle connections, let in-flight calls finish within
     /// `drainTimeout`; 5. cancel what is left and give it `cancelTimeout` to answer; 6. close everything.
     public func shutdown(_ plan: ShutdownPlan) -> ShutdownReport {
-        if deferredUntilStarted(plan) { return waitUntilStoppedBlocking() }
-        let first = shutdownStart.withLock { s -> Bool in
-            if s != nil { return false }
-            s = MonotonicClock.now()
-            return true
-        }
-        guard first else {
+        switch requestShutdown(plan) {
+        case .run(let since):
+            return runShutdown(plan, since: since)
+        case .neverStarted:
+            finish(ShutdownReport(cutConnections: 0))
+            return ShutdownReport(cutConnections: 0)
+        case .deferred:
+            return waitUntilStoppedBlocking()
+        case .underway:
             escalateShutdown()
             return waitUntilStoppedBlocking()
         }
-        return runShutdown(plan)
+    }
+
+    /// Starts the shutdown sequence on a thread of its own and returns at once; does nothing once it has
+    /// started (several parties may ask: the signal thread and the service group). `escalateShutdown()` skips
+    /// ahead.
+    public func triggerGracefulShutdown(_ plan: ShutdownPlan) {
+        switch requestShutdown(plan) {
+        case .run(let since):
+            let server = self
+            PosixThread.detach { _ = server.runShutdown(plan, since: since) }
+        case .neverStarted:
+            finish(ShutdownReport(cutConnections: 0))
+        case .deferred, .underway:
+            return
+        }
     }
 
     /// Blocks the calling thread (never a pool thread or a loop) until the sequence run elsewhere has ended.
@@ -189,12 +289,11 @@ public final class HTTPServer: Sendable {
         let done = PosixSemaphore()
         whenStopped { _ in done.post() }
         done.wait()
-        return stopped.withLock { $0 } ?? ShutdownReport(cutConnections: 0)
+        return shutdownReport ?? ShutdownReport(cutConnections: 0)
     }
 
-    /// The sequence itself, once `shutdownStart` is set by its one caller.
-    private func runShutdown(_ plan: ShutdownPlan) -> ShutdownReport {
-        let t0 = shutdownStart.withLock { $0 } ?? MonotonicClock.now()
+    /// The sequence itself, run by the one caller `requestShutdown` chose.
+    private func runShutdown(_ plan: ShutdownPlan, since t0: UInt64) -> ShutdownReport {
         func since() -> String {
             let ms = Double(MonotonicClock.now() - t0) / 1e6
             return String(Int(ms)) + "ms"
@@ -214,9 +313,14 @@ public final class HTTPServer: Sendable {
         while true {
             for action in actions { perform(action, plan: plan, phase: phase) }
             if machine.state == .stopped { break }
-            usleep(2000)
+            // The machine is driven by the clock (and the in-flight count), so it ticks every 2 ms; a second
+            // signal wakes it at once.
+            _ = wake.wait(timeoutMilliseconds: 2)
             let now = MonotonicClock.now()
-            if !escalated && escalate.load(ordering: .relaxed) {
+            let escalate = life.withLock { l -> Bool in
+                if case .stopping(_, true) = l.phase { true } else { false }
+            }
+            if !escalated && escalate {
                 escalated = true
                 actions = machine.escalate(now: now)
             } else {
@@ -228,7 +332,7 @@ public final class HTTPServer: Sendable {
         // up on, so the process still exits within its budget, and its open connections count as cut.
         let stuck = group.shutdown(timeout: .milliseconds(500))
         // Closed by the last loop to let go of it, unless a loop was stuck or closed before it could.
-        listener.withLock { $0 }?.close()
+        life.withLock { $0.listener }?.close()
         if stuck > 0 {
             let open = max(1, state.inFlightCalls)
             state.cutConnections.add(open, ordering: .relaxed)
@@ -237,81 +341,30 @@ public final class HTTPServer: Sendable {
         }
         let report = ShutdownReport(cutConnections: state.cutConnectionCount)
         logger.info("stopped", metadata: ["since_signal": "\(since())", "connections.cut": "\(report.cutConnections)"])
-        stopped.withLock { $0 = report }
-        notifyStopped(report)
+        stopped(report)
         return report
     }
 
-    /// Before `start()`: nothing to shut down, the server is refused for good. During `start()`: the shutdown runs
-    /// as soon as the loops are up. Returns true when the caller must not run the sequence itself.
-    private func deferredUntilStarted(_ plan: ShutdownPlan) -> Bool {
-        enum Decision { case run, deferred, neverStarted }
-        let decision = startState.withLock { s -> Decision in
-            switch s {
-            case .idle:
-                s = .refused
-                return .neverStarted
-            case .starting:
-                s = .starting(pending: plan)
-                return .deferred
-            case .started:
-                return .run
-            case .refused:
-                // Never served (or failed to bind): already stopped.
-                return .deferred
+    /// Enters `.stopped` and tells everyone waiting, outside the lock.
+    private func stopped(_ report: ShutdownReport) {
+        let (waiters, callbacks) = life.withLock { l in
+            l.phase = .stopped(report)
+            defer {
+                l.waiters = []
+                l.callbacks = []
             }
+            return (l.waiters, l.callbacks)
         }
-        switch decision {
-        case .run: return false
-        case .deferred: return true
-        case .neverStarted:
-            if shutdownStart.withLock({ s -> Bool in
-                if s != nil { return false }
-                s = MonotonicClock.now()
-                return true
-            }) {
-                finish(ShutdownReport(cutConnections: 0))
-            }
-            return true
-        }
-    }
-
-    private func notifyStopped(_ report: ShutdownReport) {
-        for w in stopWaiters.withLock({ w -> [CheckedContinuation<ShutdownReport, Never>] in
-            defer { w = [] }
-            return w
-        }) {
-            w.resume(returning: report)
-        }
-        for callback in stopCallbacks.withLock({ c -> [@Sendable (ShutdownReport) -> Void] in
-            defer { c = [] }
-            return c
-        }) {
-            callback(report)
-        }
-    }
-
-    /// Starts the shutdown sequence on a thread of its own and returns at once; does nothing once it has
-    /// started (several parties may ask: the signal thread and the service group). `escalateShutdown()` skips
-    /// ahead.
-    public func triggerGracefulShutdown(_ plan: ShutdownPlan) {
-        if deferredUntilStarted(plan) { return }
-        let first = shutdownStart.withLock { s -> Bool in
-            if s != nil { return false }
-            s = MonotonicClock.now()
-            return true
-        }
-        guard first else { return }
-        let server = self
-        PosixThread.detach { _ = server.runShutdown(plan) }
+        for w in waiters { w.resume(returning: report) }
+        for callback in callbacks { callback(report) }
     }
 
     /// Waits until shutdown has finished.
     public func waitUntilStopped() async -> ShutdownReport {
         await withCheckedContinuation { (c: CheckedContinuation<ShutdownReport, Never>) in
-            let done = stopped.withLock { r -> ShutdownReport? in
-                if let r { return r }
-                stopWaiters.withLock { $0.append(c) }
+            let done = life.withLock { l -> ShutdownReport? in
+                if let r = l.report { return r }
+                l.waiters.append(c)
                 return nil
             }
             if let done { c.resume(returning: done) }
@@ -321,16 +374,16 @@ public final class HTTPServer: Sendable {
     /// Calls `body` once shutdown has finished, on the thread that ran it (at once if it has finished already);
     /// unlike `waitUntilStopped()`, it needs no thread of the cooperative pool.
     public func whenStopped(_ body: @escaping @Sendable (ShutdownReport) -> Void) {
-        let done = stopped.withLock { r -> ShutdownReport? in
-            if let r { return r }
-            stopCallbacks.withLock { $0.append(body) }
+        let done = life.withLock { l -> ShutdownReport? in
+            if let r = l.report { return r }
+            l.callbacks.append(body)
             return nil
         }
         if let done { body(done) }
     }
 
     /// The report once stopped, nil before.
-    public var shutdownReport: ShutdownReport? { stopped.withLock { $0 } }
+    public var shutdownReport: ShutdownReport? { life.withLock { $0.report } }
 
     /// Carries out one step the state machine decided.
     private func perform(_ action: ShutdownStateMachine.Action, plan: ShutdownPlan, phase: (ServerPhase) -> Void) {
@@ -340,7 +393,7 @@ public final class HTTPServer: Sendable {
         case .closeListener:
             // The accept loop aborts now: the socket stops accepting at once, whatever the loops are doing;
             // each loop then deregisters it, and the last one closes the descriptor.
-            if let socket = listener.withLock({ $0 }) {
+            if let socket = life.withLock({ $0.listener }) {
                 let fd = socket.rawValue
                 Posix.shutdownListener(fd)
                 let pending = Countdown(group.loops.count)
