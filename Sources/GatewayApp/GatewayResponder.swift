@@ -83,7 +83,7 @@ struct GatewayResponder: HTTPResponder {
         let failed = HTTPResponse.text(.internalServerError, "route failed\n")
         return .async(
             HTTPAsyncReply(
-                deadline: MonotonicClock.now() &+ callTimeout.nanoseconds,
+                deadline: .now + callTimeout,
                 work: { (try? await handler(request)) ?? failed },
                 onDeadline: { .text(.serviceUnavailable, "route did not answer in time\n") },
                 onShutdown: { .text(.serviceUnavailable, "server shutting down\n") }))
@@ -188,7 +188,7 @@ struct GatewayResponder: HTTPResponder {
         let unavailable = HTTPResponse.text(.serviceUnavailable, "readiness checks did not answer in time\n")
         return .async(
             HTTPAsyncReply(
-                deadline: MonotonicClock.now() &+ 10_000_000_000,
+                deadline: .now + .seconds(10),
                 work: { await readiness.respond(check: check, query: q.map { Substring($0) }) },
                 onDeadline: { unavailable }, onShutdown: { unavailable }))
     }
@@ -299,7 +299,7 @@ final class RPCWork: HTTPAsyncWork {
     let body: [UInt8]
     let fields: HTTPFields
     let call: RPCCall
-    let deadline: UInt64?
+    let deadline: ContinuousClock.Instant?
 
     init(
         rpc: JSONRPCServer, body: [UInt8], fields: HTTPFields, timeout: Duration, timeoutMs: Int?,
@@ -308,16 +308,13 @@ final class RPCWork: HTTPAsyncWork {
         self.rpc = rpc
         self.body = body
         self.fields = fields
-        deadline = MonotonicClock.now() &+ timeout.nanoseconds
-        // Once the drain starts, handlers see their deadline clamped to its end.
-        let limit: @Sendable () -> ContinuousClock.Instant? = {
-            guard let end = server.drainDeadline else { return nil }
-            let now = MonotonicClock.now()
-            return ContinuousClock.now + .nanoseconds(end > now ? Int64(end - now) : 0)
-        }
+        // One instant is the call's deadline for the loop (which answers -32001 when it passes) and for the
+        // handlers (`RPCContext.deadline`); once the drain starts, handlers see it clamped to the drain's end.
+        let deadline = ContinuousClock.now + timeout
+        self.deadline = deadline
         call = RPCCall(
-            deadline: ContinuousClock.now + timeout, timeoutMs: timeoutMs ?? Int(timeout.nanoseconds / 1_000_000),
-            limit: limit)
+            deadline: deadline, timeoutMs: timeoutMs ?? Int(timeout.wholeNanoseconds / 1_000_000),
+            limit: { server.drainDeadline })
     }
 
     func run() async -> HTTPResponse {

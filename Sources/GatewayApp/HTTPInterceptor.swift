@@ -107,7 +107,7 @@ final class FieldsAddingWork: HTTPAsyncWork {
         self.fields = fields
     }
 
-    var deadline: UInt64? { inner.deadline }
+    var deadline: ContinuousClock.Instant? { inner.deadline }
     var placement: HTTPWorkPlacement { inner.placement }
     func run() async -> HTTPResponse { await inner.run().adding(fields) }
     func deadlineResponse() -> HTTPResponse { inner.deadlineResponse().adding(fields) }

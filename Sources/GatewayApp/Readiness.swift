@@ -102,10 +102,12 @@ final class Readiness: Sendable {
 
     /// 200 while every event loop turns; a loop stuck for 5 s makes the process unhealthy (restart it).
     func liveness() -> HTTPResponse {
-        for loop in loops where loop.nanosecondsSinceLastTurn > 5_000_000_000 {
+        for loop in loops {
+            let stuck = loop.sinceLastTurn
+            guard stuck > .seconds(5) else { continue }
             return .text(
                 .serviceUnavailable,
-                "event loop \(loop.index) has not turned for \(loop.nanosecondsSinceLastTurn / 1_000_000) ms\n")
+                "event loop \(loop.index) has not turned for \(stuck.wholeNanoseconds / 1_000_000) ms\n")
         }
         return .text(.ok, "ok")
     }

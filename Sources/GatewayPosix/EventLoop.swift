@@ -42,17 +42,20 @@ public final class EventLoop: @unchecked Sendable {
     /// The loop thread's `pthread_self()`, 0 while the loop is not running.
     private let threadID = Atomic<UInt>(0)
     private let stopping = Atomic<Bool>(false)
-    private let lastTurn = Atomic<UInt64>(0)
+    private let lastTurn = AtomicInstant()
 
-    /// Called on the loop thread about every `tickInterval` nanoseconds (timeouts sweep).
+    /// Called on the loop thread about every `tickInterval` (timeouts sweep).
     public var tick: (() -> Void)?
-    /// Nanoseconds between ticks (the timeout sweep); `tick(noLaterThan:)` brings one forward.
-    public var tickInterval: UInt64 = 50_000_000
-    private var nextTick: UInt64 = 0
+    /// The clock as read when this turn's events came in: what connection timers and deadlines are checked
+    /// against, so the clock is read twice a turn rather than for every event (as nginx does). Loop thread only.
+    @exclusivity(unchecked) public private(set) var now = ContinuousClock.now
+    /// Time between ticks (the timeout sweep); `tick(noLaterThan:)` brings one forward.
+    public var tickInterval: Duration = .milliseconds(50)
+    @exclusivity(unchecked) private var nextTick = ContinuousClock.now
 
-    /// Brings the next tick forward to `instant` (monotonic ns) if it is sooner: a deadline due before the
-    /// regular tick is then honoured to the millisecond. Loop thread only.
-    public func tick(noLaterThan instant: UInt64) {
+    /// Brings the next tick forward to `instant` if it is sooner: a deadline due before the regular tick is
+    /// then honoured to the millisecond. Loop thread only.
+    public func tick(noLaterThan instant: ContinuousClock.Instant) {
         assertInLoop()
         if instant < nextTick { nextTick = instant }
     }
@@ -94,11 +97,11 @@ public final class EventLoop: @unchecked Sendable {
             file: file, line: line)
     }
 
-    /// Nanoseconds since the loop last turned; a loop stuck in a handler stops turning. Thread-safe.
-    public var nanosecondsSinceLastTurn: UInt64 {
-        let last = lastTurn.load(ordering: .relaxed)
-        let now = MonotonicClock.now()
-        return last == 0 || now < last ? 0 : now - last
+    /// Time since the loop last turned (zero before it first did); a loop stuck in a handler stops turning.
+    /// Thread-safe.
+    public var sinceLastTurn: Duration {
+        guard let last = lastTurn.load() else { return .zero }
+        return max(.zero, last.duration(to: .now))
     }
 
     // MARK: registration (loop thread)
@@ -195,18 +198,21 @@ public final class EventLoop: @unchecked Sendable {
         // Named, so that top, perf and a debugger show which thread is which.
         cgw_set_thread_name("gateway-loop-\(index)")
         while !stopping.load(ordering: .relaxed) {
-            let now = MonotonicClock.now()
-            lastTurn.store(now, ordering: .relaxed)
             var timeout: Int32 = -1
             if !localJobs.isEmpty {
                 timeout = 0
             } else if tick != nil {
-                timeout = nextTick > now ? Int32(min((nextTick - now) / 1_000_000 + 1, 1000)) : 0
+                timeout = Int32(min(ContinuousClock.now.duration(to: nextTick).millisecondsRoundedUp, 1000))
             } else {
                 timeout = 1000
             }
+            var clockRead = false
             do {
                 try selector.wait(timeoutMs: timeout) { token, events in
+                    if !clockRead {
+                        clockRead = true
+                        now = ContinuousClock.now
+                    }
                     if token == EventLoop.wakeToken {
                         drainWake()
                     } else {
@@ -220,11 +226,12 @@ public final class EventLoop: @unchecked Sendable {
             } catch {
                 preconditionFailure("epoll_wait: \(error)")
             }
+            if !clockRead { now = ContinuousClock.now }
+            lastTurn.store(now)
             runJobs()
             if let tick {
-                let t = MonotonicClock.now()
-                if t >= nextTick {
-                    nextTick = t + tickInterval
+                if now >= nextTick {
+                    nextTick = now + tickInterval
                     tick()  // may bring the next tick forward again
                     runJobs()
                 }

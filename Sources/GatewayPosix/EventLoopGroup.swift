@@ -71,11 +71,10 @@ public final class EventLoopGroup: Sendable {
             defer { t = [] }
             return t
         }
-        let end = MonotonicClock.now() &+ timeout.nanosecondsClamped
+        let end = ContinuousClock.now + timeout
         var stuck = 0
         for t in ts {
-            let now = MonotonicClock.now()
-            let left = end > now ? Int((end - now) / 1_000_000) : 0
+            let left = ContinuousClock.now.duration(to: end).millisecondsRoundedUp
             if cgw_timed_join(t, left) != 0 {
                 pthread_detach(t)
                 stuck += 1
@@ -94,13 +93,4 @@ public final class EventLoopGroup: Sendable {
 private final class ThreadStart {
     let body: () -> Void
     init(_ body: @escaping () -> Void) { self.body = body }
-}
-
-extension Duration {
-    var nanosecondsClamped: UInt64 {
-        let (s, a) = components
-        if s < 0 { return 0 }
-        let ns = UInt64(s).multipliedReportingOverflow(by: 1_000_000_000)
-        return ns.overflow ? .max : ns.partialValue &+ UInt64(max(0, a / 1_000_000_000))
-    }
 }

@@ -137,17 +137,6 @@ public enum Posix {
     }
 }
 
-/// Monotonic time in nanoseconds: the clock of deadlines and timeouts.
-public enum MonotonicClock {
-    @inline(__always)
-    /// Nanoseconds of `CLOCK_MONOTONIC`.
-    public static func now() -> UInt64 {
-        var ts = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &ts)
-        return UInt64(ts.tv_sec) &* 1_000_000_000 &+ UInt64(ts.tv_nsec)
-    }
-}
-
 /// Wall-clock seconds since the epoch, for the `Date` header.
 public enum WallClock {
     /// Seconds of `CLOCK_REALTIME`.

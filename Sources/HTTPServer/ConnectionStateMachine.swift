@@ -50,7 +50,7 @@ struct ConnectionStateMachine {
     private(set) var peerClosed = false
     private(set) var timer: ConnectionTimer
 
-    init(limits: ConnectionTimer.Limits, now: UInt64) {
+    init(limits: ConnectionTimer.Limits, now: ContinuousClock.Instant) {
         timer = ConnectionTimer(limits: limits, now: now)
     }
 
@@ -64,12 +64,12 @@ struct ConnectionStateMachine {
     // MARK: reading
 
     /// Parsing stopped for want of bytes: idle, header or body time.
-    mutating func waiting(idle: Bool, inBody: Bool, now: UInt64) {
+    mutating func waiting(idle: Bool, inBody: Bool, now: ContinuousClock.Instant) {
         timer.waiting(idle: idle, inBody: inBody, now: now)
     }
 
     /// `100 Continue` was sent.
-    mutating func continueSent(now: UInt64) { timer.continueSent(now: now) }
+    mutating func continueSent(now: ContinuousClock.Instant) { timer.continueSent(now: now) }
 
     /// A request went to async work: its deadline governs, not a connection timer.
     mutating func callStarted() { timer.callStarted() }
@@ -77,18 +77,18 @@ struct ConnectionStateMachine {
     // MARK: writing
 
     /// A response was queued; `closing` when it ends the connection.
-    mutating func responseQueued(closing: Bool, now: UInt64) {
+    mutating func responseQueued(closing: Bool, now: ContinuousClock.Instant) {
         if closing && state == .open { state = .closing }
         if state != .lingering { timer.responded(now: now) }
     }
 
     /// Some queued output was sent and some is left: a reader making progress is not idle.
-    mutating func wrote(now: UInt64) {
+    mutating func wrote(now: ContinuousClock.Instant) {
         if state != .lingering { timer.wrote(now: now) }
     }
 
     /// Every queued byte was sent.
-    mutating func outputDrained(callInFlight: Bool, now: UInt64) -> DrainedAction {
+    mutating func outputDrained(callInFlight: Bool, now: ContinuousClock.Instant) -> DrainedAction {
         guard state == .closing, !callInFlight else { return .none }
         if peerClosed { return .close }
         state = .lingering
@@ -122,7 +122,7 @@ struct ConnectionStateMachine {
     mutating func didClose() { state = .closed }
 
     /// What the current timer's expiry calls for at `now` (none while closed).
-    func expiry(now: UInt64) -> ConnectionTimer.Expiry {
+    func expiry(now: ContinuousClock.Instant) -> ConnectionTimer.Expiry {
         state == .closed ? .none : timer.expiry(now: now)
     }
 }

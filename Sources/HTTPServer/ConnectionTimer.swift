@@ -16,59 +16,59 @@ struct ConnectionTimer: Equatable {
     enum Expiry: Equatable { case none, close, requestTimeout }
 
     struct Limits: Equatable {
-        var header: UInt64
-        var body: UInt64
-        var idle: UInt64
-        var linger: UInt64 = 2_000_000_000
+        var header: Duration
+        var body: Duration
+        var idle: Duration
+        var linger: Duration = .seconds(2)
     }
 
     let limits: Limits
     private(set) var kind = Kind.idle
-    private(set) var deadline: UInt64
+    private(set) var deadline: ContinuousClock.Instant
 
-    init(limits: Limits, now: UInt64) {
+    init(limits: Limits, now: ContinuousClock.Instant) {
         self.limits = limits
-        deadline = now &+ min(limits.idle, limits.header)
+        deadline = now + min(limits.idle, limits.header)
     }
 
     /// After parsing stopped for want of bytes: idle between requests, header or body time while one is partial.
     /// A timer already running for the same phase is not restarted, so a slow client cannot extend it.
-    mutating func waiting(idle: Bool, inBody: Bool, now: UInt64) {
+    mutating func waiting(idle: Bool, inBody: Bool, now: ContinuousClock.Instant) {
         if idle {
-            set(.idle, now &+ limits.idle)
+            set(.idle, now + limits.idle)
         } else if inBody {
-            set(.body, now &+ limits.body)
+            set(.body, now + limits.body)
         } else {
-            set(.header, now &+ limits.header)
+            set(.header, now + limits.header)
         }
     }
 
     /// `100 Continue` sent: the body's time starts now.
-    mutating func continueSent(now: UInt64) {
+    mutating func continueSent(now: ContinuousClock.Instant) {
         kind = .body
-        deadline = now &+ limits.body
+        deadline = now + limits.body
     }
 
     mutating func callStarted() { kind = .call }
 
     /// A response was queued and the connection stays open: idle time starts again.
-    mutating func responded(now: UInt64) {
+    mutating func responded(now: ContinuousClock.Instant) {
         kind = .idle
-        deadline = now &+ limits.idle
+        deadline = now + limits.idle
     }
 
     /// Some of a pending response was sent: a reader making progress is not idle.
-    mutating func wrote(now: UInt64) {
-        if kind == .idle { deadline = now &+ limits.idle }
+    mutating func wrote(now: ContinuousClock.Instant) {
+        if kind == .idle { deadline = now + limits.idle }
     }
 
-    mutating func lingering(now: UInt64) {
+    mutating func lingering(now: ContinuousClock.Instant) {
         kind = .linger
-        deadline = now &+ limits.linger
+        deadline = now + limits.linger
     }
 
     /// What the expiry of the current timer calls for at `now`.
-    func expiry(now: UInt64) -> Expiry {
+    func expiry(now: ContinuousClock.Instant) -> Expiry {
         guard kind != .call, now >= deadline else { return .none }
         switch kind {
         case .header, .body: return .requestTimeout
@@ -76,7 +76,7 @@ struct ConnectionTimer: Equatable {
         }
     }
 
-    private mutating func set(_ k: Kind, _ d: UInt64) {
+    private mutating func set(_ k: Kind, _ d: ContinuousClock.Instant) {
         if kind != k {
             kind = k
             deadline = d

@@ -35,8 +35,8 @@ public struct HTTPResponse: Sendable {
 /// Conform a class of your own when one object can carry everything (it saves an allocation per closure), or
 /// use `HTTPAsyncReply`, which takes closures.
 public protocol HTTPAsyncWork: AnyObject, Sendable {
-    /// When to stop waiting (monotonic nanoseconds, `MonotonicClock`); nil for no deadline.
-    var deadline: UInt64? { get }
+    /// When to stop waiting; nil for no deadline.
+    var deadline: ContinuousClock.Instant? { get }
     /// Where the work runs.
     var placement: HTTPWorkPlacement { get }
     /// Produces the response; its task is cancelled when the deadline passes, the client goes away or the drain
@@ -61,8 +61,8 @@ extension HTTPAsyncWork {
 public final class HTTPAsyncReply: HTTPAsyncWork {
     /// Produces the response; cancelled when the deadline passes, the client goes away or the drain ends.
     public let work: @Sendable () async -> HTTPResponse
-    /// When to stop waiting (monotonic nanoseconds, `MonotonicClock`); nil for no deadline.
-    public let deadline: UInt64?
+    /// When to stop waiting; nil for no deadline.
+    public let deadline: ContinuousClock.Instant?
     /// The response to send instead when the deadline passes first.
     public let onDeadline: @Sendable () -> HTTPResponse
     /// The response to send instead when the server cancels the work at the end of its drain.
@@ -82,7 +82,7 @@ public final class HTTPAsyncReply: HTTPAsyncWork {
     ///   - onShutdown: the response when the drain ends first.
     ///   - onCancel: told why, just before the task is cancelled.
     public init(
-        deadline: UInt64?, placement: HTTPWorkPlacement = .automatic,
+        deadline: ContinuousClock.Instant?, placement: HTTPWorkPlacement = .automatic,
         work: @escaping @Sendable () async -> HTTPResponse,
         onDeadline: @escaping @Sendable () -> HTTPResponse, onShutdown: @escaping @Sendable () -> HTTPResponse,
         onCancel: (@Sendable (HTTPCancellation) -> Void)? = nil

@@ -56,8 +56,8 @@ public final class HTTPServer: Sendable {
             /// Binding and starting the loops; a shutdown asked for meanwhile runs as soon as they are up.
             case starting(pending: ShutdownPlan?)
             case serving
-            /// The sequence runs, started at `since` (monotonic nanoseconds); `escalated` once told to skip ahead.
-            case stopping(since: UInt64, escalated: Bool)
+            /// The sequence runs, started at `since`; `escalated` once told to skip ahead.
+            case stopping(since: ContinuousClock.Instant, escalated: Bool)
             case stopped(ShutdownReport)
         }
         var phase = Phase.idle
@@ -220,7 +220,7 @@ public final class HTTPServer: Sendable {
     /// What a request to shut down leads to, decided under the lock.
     private enum ShutdownRequest {
         /// This caller runs the sequence, which started at `since`.
-        case run(since: UInt64)
+        case run(since: ContinuousClock.Instant)
         /// Not started: nothing to drain, the server is stopped for good.
         case neverStarted
         /// Starting: the sequence runs as soon as the loops are up.
@@ -233,13 +233,13 @@ public final class HTTPServer: Sendable {
         life.withLock { l in
             switch l.phase {
             case .idle:
-                l.phase = .stopping(since: MonotonicClock.now(), escalated: false)
+                l.phase = .stopping(since: .now, escalated: false)
                 return .neverStarted
             case .starting(let pending):
                 l.phase = .starting(pending: pending ?? plan)
                 return .deferred
             case .serving:
-                let now = MonotonicClock.now()
+                let now = ContinuousClock.now
                 l.phase = .stopping(since: now, escalated: false)
                 return .run(since: now)
             case .stopping, .stopped:
@@ -293,10 +293,9 @@ public final class HTTPServer: Sendable {
     }
 
     /// The sequence itself, run by the one caller `requestShutdown` chose.
-    private func runShutdown(_ plan: ShutdownPlan, since t0: UInt64) -> ShutdownReport {
+    private func runShutdown(_ plan: ShutdownPlan, since t0: ContinuousClock.Instant) -> ShutdownReport {
         func since() -> String {
-            let ms = Double(MonotonicClock.now() - t0) / 1e6
-            return String(Int(ms)) + "ms"
+            String(t0.duration(to: .now).wholeNanoseconds / 1_000_000) + "ms"
         }
         func phase(_ p: ServerPhase) {
             state.setPhase(p)
@@ -316,7 +315,7 @@ public final class HTTPServer: Sendable {
             // The machine is driven by the clock (and the in-flight count), so it ticks every 2 ms; a second
             // signal wakes it at once.
             _ = wake.wait(timeoutMilliseconds: 2)
-            let now = MonotonicClock.now()
+            let now = ContinuousClock.now
             let escalate = life.withLock { l -> Bool in
                 if case .stopping(_, true) = l.phase { true } else { false }
             }
@@ -404,7 +403,7 @@ public final class HTTPServer: Sendable {
                     if pending.done() { socket.close() }
                 }
             }
-            state.drainEnd.store(MonotonicClock.now() &+ max(1, plan.drainTimeout.nanoseconds), ordering: .relaxed)
+            state.drainEnd.store(.now + plan.drainTimeout)
             phase(.draining)
         case .closeIdleConnections:
             onEveryLoop { ctx in for c in ctx.connections { c.beginDrain() } }

@@ -40,14 +40,3 @@ public struct HTTPServerConfiguration: Sendable {
     /// Production defaults.
     public init() {}
 }
-
-extension Duration {
-    /// Whole nanoseconds, saturating.
-    public var nanoseconds: UInt64 {
-        let (s, a) = components
-        if s < 0 { return 0 }
-        let ns = UInt64(s).multipliedReportingOverflow(by: 1_000_000_000)
-        if ns.overflow { return .max }
-        return ns.partialValue &+ UInt64(max(0, a / 1_000_000_000))
-    }
-}

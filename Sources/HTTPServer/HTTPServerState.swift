@@ -36,7 +36,7 @@ public final class HTTPServerState: Sendable {
     let cutConnections = Atomic<Int>(0)
     let requestsTotal = Atomic<Int>(0)
     let lingeringCount = Atomic<Int>(0)
-    let drainEnd = Atomic<UInt64>(0)
+    let drainEnd = AtomicInstant()
     let runningCount = Atomic<Int>(0)
     let bufferedBytes = Atomic<Int>(0)
     let budgetBytes = Atomic<Int>(0)
@@ -61,11 +61,8 @@ public final class HTTPServerState: Sendable {
     public var runningHandlers: Int { runningCount.load(ordering: .relaxed) }
     /// Connections the shutdown had to cut with an accepted call still unanswered (a client's own reset is not a cut).
     public var cutConnectionCount: Int { cutConnections.load(ordering: .relaxed) }
-    /// When the drain ends (monotonic nanoseconds), once shutdown has reached it; in-flight calls are clamped to it.
-    public var drainDeadline: UInt64? {
-        let d = drainEnd.load(ordering: .relaxed)
-        return d == 0 ? nil : d
-    }
+    /// When the drain ends, once shutdown has reached it; in-flight calls are clamped to it.
+    public var drainDeadline: ContinuousClock.Instant? { drainEnd.load() }
 
     /// Bytes of requests and responses held in buffers now (what the memory budget bounds).
     public var bufferedByteCount: Int { bufferedBytes.load(ordering: .relaxed) }

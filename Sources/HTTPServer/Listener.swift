@@ -10,10 +10,10 @@ import Logging
 final class Listener: SelectorHandler {
     let fd: Int32
     let context: LoopContext
-    private var lastLimitLog: UInt64 = 0
+    private var lastLimitLog: ContinuousClock.Instant?
     /// Out of descriptors: the listener is taken off this loop until then, so level-triggered readiness
     /// does not spin.
-    var pausedUntil: UInt64 = 0
+    var pausedUntil = ContinuousClock.now
 
     init(fd: Int32, context: LoopContext) {
         self.fd = fd
@@ -35,14 +35,14 @@ final class Listener: SelectorHandler {
                     context.loop.deregister(fd: fd)
                     return
                 }
-                let now = MonotonicClock.now()
-                if now - lastLimitLog > 1_000_000_000 {
+                let now = ContinuousClock.now
+                if lastLimitLog.map({ $0.duration(to: now) > .seconds(1) }) ?? true {
                     lastLimitLog = now
                     context.core.logger.warning("accept failed", metadata: ["error": "\(error)"])
                 }
                 if error.errno == EMFILE || error.errno == ENFILE || error.errno == ENOBUFS || error.errno == ENOMEM {
                     context.loop.deregister(fd: fd)
-                    pausedUntil = now + 100_000_000
+                    pausedUntil = now + .milliseconds(100)
                     context.pausedListener = self
                 }
                 return

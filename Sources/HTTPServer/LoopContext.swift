@@ -55,20 +55,20 @@ final class LoopContext {
 
     /// Checks every connection's timers; called by the loop about every 50 ms.
     func sweep() {
-        let now = MonotonicClock.now()
+        let now = loop.now
         if let l = pausedListener, now >= l.pausedUntil {
             pausedListener = nil
             if listening { try? loop.register(fd: l.fd, interest: [.read, .exclusive], handler: l) }
         }
         var i = 0
-        var soonest = UInt64.max
+        var soonest: ContinuousClock.Instant?
         while i < connections.count {
             let c = connections[i]
             c.checkTimers(now: now)
-            if let d = c.call?.reply.deadline, !c.closed { soonest = min(soonest, d) }
+            if let d = c.call?.reply.deadline, !c.closed { soonest = min(soonest ?? d, d) }
             // A closed connection swapped the last one into slot i: look at slot i again.
             if i < connections.count && connections[i] === c { i += 1 }
         }
-        if soonest != .max { loop.tick(noLaterThan: soonest) }
+        if let soonest { loop.tick(noLaterThan: soonest) }
     }
 }

@@ -31,8 +31,7 @@ final class ServerCore: @unchecked Sendable {
         self.state = state
         self.logger = logger
         timerLimits = ConnectionTimer.Limits(
-            header: configuration.headerTimeout.nanoseconds, body: configuration.bodyTimeout.nanoseconds,
-            idle: configuration.idleTimeout.nanoseconds)
+            header: configuration.headerTimeout, body: configuration.bodyTimeout, idle: configuration.idleTimeout)
         contexts = Array(repeating: nil, count: loops)
     }
 
@@ -125,7 +124,7 @@ final class ServerCore: @unchecked Sendable {
 
     /// Registers an accepted descriptor with `context`'s loop; runs on that loop's thread.
     private func own(_ descriptor: consuming Descriptor, on context: LoopContext, overCap: Bool) {
-        let c = Connection(descriptor: descriptor, context: context, now: MonotonicClock.now(), overCap: overCap)
+        let c = Connection(descriptor: descriptor, context: context, now: context.loop.now, overCap: overCap)
         do {
             try context.loop.register(fd: c.fd, interest: c.interest, handler: c)
         } catch {

@@ -13,9 +13,9 @@ package struct ShutdownStateMachine: Sendable, Equatable {
     /// The step the sequence is in, with the instant it ends.
     package enum State: Sendable, Equatable {
         case serving
-        case delaying(until: UInt64)
-        case draining(until: UInt64)
-        case cancelling(until: UInt64)
+        case delaying(until: ContinuousClock.Instant)
+        case draining(until: ContinuousClock.Instant)
+        case cancelling(until: ContinuousClock.Instant)
         case stopped
     }
 
@@ -29,16 +29,16 @@ package struct ShutdownStateMachine: Sendable, Equatable {
         case stop
     }
 
-    /// The delay window, in nanoseconds.
-    package let delay: UInt64
-    /// The drain window, in nanoseconds.
-    package let drain: UInt64
-    /// The cancel window, in nanoseconds.
-    package let cancel: UInt64
+    /// The delay window.
+    package let delay: Duration
+    /// The drain window.
+    package let drain: Duration
+    /// The cancel window.
+    package let cancel: Duration
     package private(set) var state = State.serving
 
-    /// Durations in nanoseconds.
-    package init(delay: UInt64, drain: UInt64, cancel: UInt64) {
+    /// A machine with these windows.
+    package init(delay: Duration, drain: Duration, cancel: Duration) {
         self.delay = delay
         self.drain = drain
         self.cancel = cancel
@@ -46,42 +46,41 @@ package struct ShutdownStateMachine: Sendable, Equatable {
 
     /// The machine for `plan`'s windows.
     package init(_ plan: ShutdownPlan) {
-        self.init(
-            delay: plan.delay.nanoseconds, drain: plan.drainTimeout.nanoseconds, cancel: plan.cancelTimeout.nanoseconds)
+        self.init(delay: plan.delay, drain: plan.drainTimeout, cancel: plan.cancelTimeout)
     }
 
     /// The first shutdown signal (or a programmatic trigger).
-    package mutating func signal(now: UInt64) -> [Action] {
+    package mutating func signal(now: ContinuousClock.Instant) -> [Action] {
         guard case .serving = state else { return escalate(now: now) }
-        state = .delaying(until: now &+ delay)
+        state = .delaying(until: now + delay)
         return [.failReadiness] + endDelayIfDue(now: now)
     }
 
     /// A second signal: skip what is left of the delay and the drain.
-    package mutating func escalate(now: UInt64) -> [Action] {
+    package mutating func escalate(now: ContinuousClock.Instant) -> [Action] {
         switch state {
         case .serving:
             state = .delaying(until: now)
             return [.failReadiness] + escalate(now: now)
         case .delaying:
-            state = .cancelling(until: now &+ cancel)
+            state = .cancelling(until: now + cancel)
             return [.closeListener, .closeIdleConnections, .cancelCalls]
         case .draining:
-            state = .cancelling(until: now &+ cancel)
+            state = .cancelling(until: now + cancel)
             return [.cancelCalls]
         case .cancelling, .stopped:
             return []
         }
     }
 
-    private mutating func endDelayIfDue(now: UInt64) -> [Action] {
+    private mutating func endDelayIfDue(now: ContinuousClock.Instant) -> [Action] {
         guard case .delaying(let until) = state, now >= until else { return [] }
-        state = .draining(until: now &+ drain)
+        state = .draining(until: now + drain)
         return [.closeListener, .closeIdleConnections]
     }
 
     /// Called often (every few milliseconds) with the current counts.
-    package mutating func tick(now: UInt64, inFlight: Int, busyConnections: Int) -> [Action] {
+    package mutating func tick(now: ContinuousClock.Instant, inFlight: Int, busyConnections: Int) -> [Action] {
         let idle = inFlight == 0 && busyConnections <= 0
         switch state {
         case .serving, .stopped:
@@ -95,7 +94,7 @@ package struct ShutdownStateMachine: Sendable, Equatable {
                 return [.stop]
             }
             guard now >= until else { return [] }
-            state = .cancelling(until: now &+ cancel)
+            state = .cancelling(until: now + cancel)
             return [.cancelCalls]
         case .cancelling(let until):
             guard idle || now >= until else { return [] }

@@ -86,7 +86,7 @@ struct HardeningTests {
         let s = try server { _, _ in
             .async(
                 HTTPAsyncReply(
-                    deadline: MonotonicClock.now() + 50_000_000,
+                    deadline: .now + .milliseconds(50),
                     work: {
                         // CPU-bound and deaf to cancellation, until the test has its answer.
                         var spins = 0

@@ -4,8 +4,12 @@ import Testing
 @testable import HTTPServer
 
 struct ConnectionStateMachineTests {
-    let s: UInt64 = 1_000_000_000
-    var limits: ConnectionTimer.Limits { .init(header: 10 * s, body: 10 * s, idle: 60 * s, linger: 2 * s) }
+    /// The injected clock: instants whole seconds after an arbitrary origin.
+    let origin = ContinuousClock.now
+    func at(_ seconds: Int) -> ContinuousClock.Instant { origin + .seconds(seconds) }
+    var limits: ConnectionTimer.Limits {
+        .init(header: .seconds(10), body: .seconds(10), idle: .seconds(60), linger: .seconds(2))
+    }
 
     enum Step {
         case response(closing: Bool)
@@ -60,13 +64,13 @@ struct ConnectionStateMachineTests {
     @Test(arguments: 0..<table.count)
     func transitions(_ row: Int) {
         let (name, steps, final) = Self.table[row]
-        var m = ConnectionStateMachine(limits: limits, now: 0)
+        var m = ConnectionStateMachine(limits: limits, now: at(0))
         for step in steps {
             switch step {
             case .response(let closing):
-                m.responseQueued(closing: closing, now: 0)
+                m.responseQueued(closing: closing, now: at(0))
             case .drained(let call, let expect):
-                #expect(m.outputDrained(callInFlight: call, now: 0) == expect, "\(name)")
+                #expect(m.outputDrained(callInFlight: call, now: at(0)) == expect, "\(name)")
             case .fin(let call, let pending, let expect):
                 #expect(m.peerSentFIN(callInFlight: call, outputPending: pending) == expect, "\(name)")
             case .drain:
@@ -77,25 +81,25 @@ struct ConnectionStateMachineTests {
     }
 
     @Test func input_is_dropped_once_closing_and_requests_are_no_longer_parsed() {
-        var m = ConnectionStateMachine(limits: limits, now: 0)
+        var m = ConnectionStateMachine(limits: limits, now: at(0))
         #expect(m.acceptsRequests && !m.discardsInput)
-        m.responseQueued(closing: true, now: 0)
+        m.responseQueued(closing: true, now: at(0))
         #expect(!m.acceptsRequests && m.discardsInput)
     }
 
     @Test func lingering_is_bounded_by_its_own_timer_and_write_progress_does_not_extend_it() {
-        var m = ConnectionStateMachine(limits: limits, now: 0)
-        m.responseQueued(closing: true, now: 0)
-        _ = m.outputDrained(callInFlight: false, now: 10 * s)
-        m.wrote(now: 11 * s)
-        #expect(m.expiry(now: 11 * s) == .none)
-        #expect(m.expiry(now: 12 * s) == .close)
+        var m = ConnectionStateMachine(limits: limits, now: at(0))
+        m.responseQueued(closing: true, now: at(0))
+        _ = m.outputDrained(callInFlight: false, now: at(10))
+        m.wrote(now: at(11))
+        #expect(m.expiry(now: at(11)) == .none)
+        #expect(m.expiry(now: at(12)) == .close)
     }
 
     @Test func a_closed_connection_has_no_timer() {
-        var m = ConnectionStateMachine(limits: limits, now: 0)
+        var m = ConnectionStateMachine(limits: limits, now: at(0))
         m.didClose()
-        #expect(m.expiry(now: 1000 * s) == .none)
+        #expect(m.expiry(now: at(1000)) == .none)
         #expect(m.isClosed && !m.acceptsRequests)
     }
 }
