@@ -87,10 +87,12 @@ let package = Package(
     swiftLanguageModes: [.v6]
 )
 
-// As Hummingbird does: existentials spelled `any`, and a file sees only the members of modules it imports.
+// As Hummingbird does: existentials spelled `any`, a file sees only the members of modules it imports, and an
+// import is internal unless a file says `public import` (so a module re-exports only what its API uses).
 for target in package.targets where target.type != .system {
     target.swiftSettings =
         (target.swiftSettings ?? []) + [
             .enableUpcomingFeature("ExistentialAny"), .enableUpcomingFeature("MemberImportVisibility"),
+            .enableUpcomingFeature("InternalImportsByDefault"),
         ]
 }

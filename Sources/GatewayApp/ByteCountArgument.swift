@@ -1,5 +1,5 @@
 // Byte counts on the command line: `268435456`, `512K`, `256M`, `1G` (binary units; `KiB`, `MiB`, `GiB` too).
-import ArgumentParser
+public import ArgumentParser
 
 /// A byte-count flag value.
 public struct ByteCountArgument: ExpressibleByArgument, Sendable, CustomStringConvertible {

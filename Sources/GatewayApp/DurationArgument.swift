@@ -1,5 +1,5 @@
 // Durations on the command line: `2`, `0.5` (seconds), `500ms`, `5s`, `1m`.
-import ArgumentParser
+public import ArgumentParser
 
 /// A duration flag value.
 public struct DurationArgument: ExpressibleByArgument, Sendable, CustomStringConvertible {

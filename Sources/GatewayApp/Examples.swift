@@ -1,7 +1,7 @@
 // The built-in `examples` service: the JSON-RPC 2.0 specification's §7 examples, plus echo and sleep.
 import GatewayMethods
 import JSONRPC
-import JSONRPCServer
+public import JSONRPCServer
 
 /// A result JSON can carry: numbers that overflow a double are the params' fault (-32602), not ours.
 func finite(_ n: Number, _ what: String) throws(JSONRPCError) -> Number {

@@ -1,8 +1,8 @@
 // Wiring: the HTTP server, the JSON-RPC server and readiness, as one object a program can embed.
 import HTTP1
-import HTTPServer
-import JSONRPCServer
-import Logging
+public import HTTPServer
+public import JSONRPCServer
+public import Logging
 
 /// A gateway: an `HTTPServer` answering `POST <rpcPath>` with a `JSONRPCServer`, plus the probes.
 public final class Gateway: Sendable {

@@ -1,9 +1,9 @@
 // The one entry point: services and configuration in, `run()` until shut down. `gateway serve` is built on it.
 import GatewayPosix
-import HTTPServer
-import JSONRPCServer
-import Logging
-import ServiceLifecycle
+public import HTTPServer
+package import JSONRPCServer
+public import Logging
+public import ServiceLifecycle
 import Synchronization
 
 /// A gateway serving your services: bind, start the services, serve, and on SIGTERM run the shutdown sequence

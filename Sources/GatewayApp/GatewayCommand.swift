@@ -1,4 +1,4 @@
-import ArgumentParser
+public import ArgumentParser
 import Synchronization
 
 // The `gateway` command line: `serve` (default).

@@ -1,6 +1,6 @@
 // Every setting of a gateway, with production defaults, and the start-up check of the shutdown budget.
-import HTTPServer
-import JSONRPCServer
+public import HTTPServer
+public import JSONRPCServer
 
 /// The settings of a `GatewayApplication`: the same ones `gateway serve` takes as flags.
 public struct GatewayConfiguration: Sendable {

@@ -1,6 +1,6 @@
 // The service model: what a program gives the gateway. A service is a namespace of typed methods, with
 // optional readiness checks and start/stop hooks that the gateway's lifecycle runs at the right moments.
-import JSONRPCServer
+public import JSONRPCServer
 
 /// A group of JSON-RPC methods with its own lifecycle.
 ///

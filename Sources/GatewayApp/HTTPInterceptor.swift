@@ -1,8 +1,8 @@
 // Middleware around HTTP requests and extra routes beside /rpc. Probes and /metrics bypass both: they never
 // need auth and must answer whatever the middleware decides.
-import HTTP1
-import HTTPServer
-import JSONRPC
+public import HTTP1
+public import HTTPServer
+public import JSONRPC
 
 /// Runs on the event loop for every request to `/rpc` and to the extra routes, before routing.
 ///

@@ -1,4 +1,4 @@
-import ArgumentParser
+public import ArgumentParser
 import GatewayPosix
 import HTTP1
 import HTTPServer

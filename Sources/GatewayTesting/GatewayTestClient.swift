@@ -1,8 +1,8 @@
 // Testing a gateway's services in-process: requests straight into the responder, no sockets, no threads.
-import GatewayApp
+public import GatewayApp
 import HTTP1
-import HTTPServer
-import JSONRPC
+public import HTTPServer
+public import JSONRPC
 import Logging
 import Synchronization
 

@@ -1,7 +1,7 @@
 // A real gateway on a free loopback port for the length of a test, run as a Service in a ServiceGroup.
-import GatewayApp
+public import GatewayApp
 import HTTPServer
-import Logging
+public import Logging
 import ServiceLifecycle
 
 /// Runs `setup` on 127.0.0.1 with a free port in a `ServiceGroup`, calls `body` with the port once every

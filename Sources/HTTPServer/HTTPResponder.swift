@@ -1,5 +1,5 @@
 // What the server asks of the application: an answer for each request.
-import HTTP1
+public import HTTP1
 
 /// A response to send.
 public struct HTTPResponse: Sendable {

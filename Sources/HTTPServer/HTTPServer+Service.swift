@@ -1,5 +1,5 @@
 // The server as a swift-service-lifecycle `Service`: graceful shutdown runs ARCHITECTURE §4 (docs/ARCHITECTURE.md), cancellation escalates.
-import ServiceLifecycle
+public import ServiceLifecycle
 
 /// Runs an `HTTPServer` in a `ServiceGroup`.
 ///

@@ -1,6 +1,6 @@
-import GatewayPosix
+public import GatewayPosix
 import HTTP1
-import Logging
+public import Logging
 import Synchronization
 
 // The server: listener, loops, and the shutdown sequence of ARCHITECTURE §4 (docs/ARCHITECTURE.md).

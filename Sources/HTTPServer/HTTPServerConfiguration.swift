@@ -1,5 +1,5 @@
 // Every knob of the HTTP server, with production defaults.
-import HTTP1
+public import HTTP1
 
 /// Where to listen and the limits and timeouts that protect the server from its clients.
 public struct HTTPServerConfiguration: Sendable {

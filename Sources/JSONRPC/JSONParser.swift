@@ -12,12 +12,12 @@ public struct JSONParseError: Error, Sendable, Equatable, CustomStringConvertibl
 }
 
 /// A cursor over JSON text. One value at a time; the caller decides whether to build or skip it.
-public struct JSONParser {
+package struct JSONParser {
     /// The nesting allowed when the caller sets none; each object or array counts one level.
-    public static let defaultMaxDepth = 128
+    package static let defaultMaxDepth = JSONValue.defaultMaxDepth
     let bytes: UnsafeBufferPointer<UInt8>
     /// The offset of the next byte to read.
-    public internal(set) var position = 0
+    package internal(set) var position = 0
     let maxDepth: Int
     var depth = 0
 
@@ -26,7 +26,7 @@ public struct JSONParser {
     /// - Parameters:
     ///   - bytes: the JSON text; it must stay valid for as long as the parser is used.
     ///   - maxDepth: how deeply objects and arrays may nest; deeper input throws `JSONParseError`.
-    public init(_ bytes: UnsafeBufferPointer<UInt8>, maxDepth: Int = JSONParser.defaultMaxDepth) {
+    package init(_ bytes: UnsafeBufferPointer<UInt8>, maxDepth: Int = JSONParser.defaultMaxDepth) {
         self.bytes = bytes
         self.maxDepth = maxDepth
     }
@@ -44,13 +44,13 @@ public struct JSONParser {
     }
 
     /// The next non-whitespace byte, not consumed.
-    public mutating func peek() -> UInt8? {
+    package mutating func peek() -> UInt8? {
         skipWhitespace()
         return position < bytes.count ? bytes[position] : nil
     }
 
     /// Succeeds when only whitespace is left.
-    public mutating func expectEnd() throws(JSONParseError) {
+    package mutating func expectEnd() throws(JSONParseError) {
         skipWhitespace()
         if position != bytes.count { throw fail("unexpected data after the JSON value") }
     }
@@ -64,7 +64,7 @@ public struct JSONParser {
     // MARK: skipping (validation only)
 
     /// Validates one value and returns the byte range it occupies.
-    public mutating func skipValue() throws(JSONParseError) -> Range<Int> {
+    package mutating func skipValue() throws(JSONParseError) -> Range<Int> {
         skipWhitespace()
         let begin = position
         guard position < bytes.count else { throw fail("unexpected end of JSON") }
@@ -262,7 +262,7 @@ public struct JSONParser {
     // MARK: building
 
     /// Parses one value into a `JSONValue`.
-    public mutating func parseValue() throws(JSONParseError) -> JSONValue {
+    package mutating func parseValue() throws(JSONParseError) -> JSONValue {
         skipWhitespace()
         guard position < bytes.count else { throw fail("unexpected end of JSON") }
         switch bytes[position] {
@@ -315,7 +315,7 @@ public struct JSONParser {
     }
 
     /// Parses a string at the cursor (which is on its opening quote).
-    public mutating func parseString() throws(JSONParseError) -> String {
+    package mutating func parseString() throws(JSONParseError) -> String {
         let start = position
         let escaped = try skipString()
         let inner = UnsafeBufferPointer(rebasing: bytes[(start + 1)..<(position - 1)])

@@ -123,8 +123,12 @@ public indirect enum JSONValue: Sendable, Hashable {
         return a[index]
     }
 
+    /// How deep arrays and objects may nest in parsed text unless a limit is given: deeper input is refused,
+    /// so that no input can exhaust a thread's stack.
+    public static let defaultMaxDepth = 128
+
     /// Parses JSON text (strict RFC 8259, UTF-8 validated, nesting limited).
-    public init(parsing bytes: some Collection<UInt8>, maxDepth: Int = JSONParser.defaultMaxDepth)
+    public init(parsing bytes: some Collection<UInt8>, maxDepth: Int = JSONValue.defaultMaxDepth)
         throws(JSONParseError)
     {
         func parse(_ buf: UnsafeBufferPointer<UInt8>) throws(JSONParseError) -> JSONValue {

@@ -1,5 +1,5 @@
 // The client SDK: typed calls, notifications, batches and probes over libcurl, with safe retries.
-import JSONRPC
+public import JSONRPC
 import Synchronization
 
 /// A JSON-RPC 2.0 client over HTTP/1.1 (libcurl), sharing keep-alive connections between concurrent calls.

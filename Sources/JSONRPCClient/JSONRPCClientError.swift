@@ -1,5 +1,5 @@
 // One public error type for every way a call can fail, telling them apart.
-import JSONRPC
+public import JSONRPC
 
 /// Why a call failed: transport, HTTP status, JSON-RPC error, decoding, or cancellation.
 public struct JSONRPCClientError: Error, Sendable, CustomStringConvertible {

@@ -1,5 +1,5 @@
 // A batch builder whose results come back per entry: one failed entry does not fail the others.
-import JSONRPC
+public import JSONRPC
 
 /// Entries to send as one JSON-RPC batch.
 public struct RPCBatch: Sendable {

@@ -1,6 +1,6 @@
 // Dispatch: a request body in, a response body out (nil: nothing to send, HTTP 204).
 import JSONRPC
-import Logging
+public import Logging
 import Synchronization
 
 /// What answering a request body came to.

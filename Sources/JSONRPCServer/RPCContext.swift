@@ -1,6 +1,6 @@
 // What a handler knows about the call it serves.
-import JSONRPC
-import Logging
+public import JSONRPC
+public import Logging
 
 /// The context of one call: its id, deadline, logger, request headers and cancellation.
 public struct RPCContext: Sendable {

@@ -1,5 +1,5 @@
 // Middleware around every call: authentication, metrics, logging, without touching a handler.
-import JSONRPC
+public import JSONRPC
 
 /// What an interceptor sees of a call before anything is decoded.
 public struct RPCInvocation: Sendable {

@@ -1,5 +1,5 @@
 // Typed registration: a method declared once, its params decoded and its result encoded here.
-import JSONRPC
+public import JSONRPC
 
 /// The raw form every registered method is reduced to: params JSON in, result JSON out.
 typealias RPCHandler = @Sendable (ArraySlice<UInt8>?, RPCContext) async throws -> [UInt8]
