@@ -81,6 +81,7 @@ let package = Package(
                 "JSONRPC", "JSONRPCClient", "JSONRPCServer", "HTTPServer", "GatewayApp", "GatewayPosix", "HTTP1",
                 "GatewayMethods", "GatewayTesting",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
     ],

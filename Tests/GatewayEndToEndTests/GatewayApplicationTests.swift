@@ -90,8 +90,9 @@ struct DenyHTTP: HTTPInterceptor {
 
 @Suite(.serialized)
 struct GatewayApplicationTests {
+    /// The application, and the port it reports once serving (its `onServerRunning` callback).
     static func app(_ setup: GatewaySetup, configure: (inout GatewayConfiguration) -> Void = { _ in })
-        -> GatewayApplication
+        -> (GatewayApplication, AsyncStream<Int>)
     {
         var c = GatewayConfiguration()
         c.http.port = 0
@@ -101,24 +102,26 @@ struct GatewayApplicationTests {
         c.rpc.blockingThreads = 1
         c.rpc.blockingQueueLimit = 1
         configure(&c)
-        return GatewayApplication(configuration: c, setup: setup, logger: Logger(label: "test"))
+        let (ports, sink) = AsyncStream.makeStream(of: Int.self)
+        let app = GatewayApplication(configuration: c, setup: setup, logger: Logger(label: "test")) { port in
+            sink.yield(port)
+            sink.finish()
+        }
+        return (app, ports)
     }
 
-    /// Runs `app` until `body` is done, then shuts it down and waits for `run()` to return.
-    static func serving(_ app: GatewayApplication, _ body: (Int) async throws -> Void) async throws {
+    /// Runs `app` until `body` is done, then shuts it down and waits for `run()` to return. `body` starts when
+    /// the application reports its port: listening, and every service started.
+    static func serving(_ app: GatewayApplication, _ ports: AsyncStream<Int>, _ body: (Int) async throws -> Void)
+        async throws
+    {
         let run = Task { try await app.run() }
-        var port = 0
-        for _ in 0..<2000 {
-            if let s = app.server, s.port > 0,
-                try await onThread({ try RawClient(port: s.port).roundTrip("GET /readyz HTTP/1.1\r\nHost: t\r\n\r\n") })
-                    .status == 200
-            {
-                port = s.port
-                break
-            }
-            try await Task.sleep(for: .milliseconds(2))
+        var iterator = ports.makeAsyncIterator()
+        guard let port = await iterator.next() else {
+            try await run.value
+            Issue.record("the application never served")
+            return
         }
-        #expect(port > 0)
         try await body(port)
         app.triggerGracefulShutdown()
         try await run.value
@@ -130,8 +133,8 @@ struct GatewayApplicationTests {
 
     @Test func services_start_before_ready_and_stop_after_the_drain() async throws {
         let log = EventLog()
-        let app = Self.app(GatewaySetup(services: [CalcService(log: log)]))
-        try await Self.serving(app) { port in
+        let (app, ports) = Self.app(GatewaySetup(services: [CalcService(log: log)]))
+        try await Self.serving(app, ports) { port in
             #expect(log.all == ["start"])
             let r = try await Self.post(port, #"{"jsonrpc":"2.0","method":"calc.add","params":{"a":2,"b":3},"id":1}"#)
             #expect((r.json as? [String: Any])?["result"] as? Int == 5)
@@ -148,7 +151,7 @@ struct GatewayApplicationTests {
 
     @Test func two_services_with_the_same_method_are_a_configuration_error_not_a_crash() async throws {
         let log = EventLog()
-        let app = Self.app(GatewaySetup(services: [CalcService(log: log), CalcService(log: log)]))
+        let (app, _) = Self.app(GatewaySetup(services: [CalcService(log: log), CalcService(log: log)]))
         do {
             try await app.run()
             Issue.record("run() accepted a method registered twice")
@@ -161,7 +164,7 @@ struct GatewayApplicationTests {
 
     @Test func a_failing_start_ends_run_with_the_reason() async throws {
         let log = EventLog()
-        let app = Self.app(GatewaySetup(services: [CalcService(log: log, failStart: true)]))
+        let (app, _) = Self.app(GatewaySetup(services: [CalcService(log: log, failStart: true)]))
         do {
             try await app.run()
             Issue.record("run() returned although a service failed to start")
@@ -172,8 +175,9 @@ struct GatewayApplicationTests {
     }
 
     @Test func interceptors_run_before_params_are_decoded_and_pass_values_on() async throws {
-        let app = Self.app(GatewaySetup(services: [CalcService(log: EventLog())], rpcInterceptors: [RequireUser()]))
-        try await Self.serving(app) { port in
+        let (app, ports) = Self.app(
+            GatewaySetup(services: [CalcService(log: EventLog())], rpcInterceptors: [RequireUser()]))
+        try await Self.serving(app, ports) { port in
             // Wrong params, no user: the caller learns it is unauthorized, not what the params should be.
             let denied = try await Self.post(port, #"{"jsonrpc":"2.0","method":"calc.add","params":[1],"id":1}"#)
             #expect(((denied.json as? [String: Any])?["error"] as? [String: Any])?["code"] as? Int == -32010)
@@ -186,8 +190,8 @@ struct GatewayApplicationTests {
     }
 
     @Test func errors_of_your_own_map_to_their_code() async throws {
-        let app = Self.app(GatewaySetup(services: [CalcService(log: EventLog())]))
-        try await Self.serving(app) { port in
+        let (app, ports) = Self.app(GatewaySetup(services: [CalcService(log: EventLog())]))
+        try await Self.serving(app, ports) { port in
             let r = try await Self.post(port, #"{"jsonrpc":"2.0","method":"calc.add","params":{"a":99,"b":9},"id":1}"#)
             let e = (r.json as? [String: Any])?["error"] as? [String: Any]
             #expect(e?["code"] as? Int == -32050)
@@ -200,10 +204,10 @@ struct GatewayApplicationTests {
 
     @Test func http_interceptors_answer_or_add_headers_and_routes_serve_beside_rpc() async throws {
         let route = HTTPRoute("/version") { _ in .text(.ok, "1.0") }
-        let app = Self.app(
+        let (app, ports) = Self.app(
             GatewaySetup(
                 services: [CalcService(log: EventLog())], httpInterceptors: [DenyHTTP()], routes: [route]))
-        try await Self.serving(app) { port in
+        try await Self.serving(app, ports) { port in
             let denied = try await Self.post(
                 port, #"{"jsonrpc":"2.0","method":"calc.add","params":{"a":1,"b":1},"id":1}"#, headers: "X-Deny: 1\r\n")
             #expect(denied.status == 403)
@@ -224,8 +228,8 @@ struct GatewayApplicationTests {
     }
 
     @Test func blocking_work_runs_on_its_pool_and_a_full_queue_is_busy() async throws {
-        let app = Self.app(GatewaySetup(services: [CalcService(log: EventLog())]))
-        try await Self.serving(app) { port in
+        let (app, ports) = Self.app(GatewaySetup(services: [CalcService(log: EventLog())]))
+        try await Self.serving(app, ports) { port in
             // One thread, a queue of one: the first call runs, the second waits, the third is refused.
             async let first = Self.post(
                 port, #"{"jsonrpc":"2.0","method":"calc.blocking_sleep","params":[600],"id":1}"#)

@@ -1,4 +1,6 @@
-// The real binary over loopback: keep-alive, pipelining, 100-continue, limits, timeouts, probes.
+// A real gateway over loopback: keep-alive, pipelining, 100-continue, limits, timeouts, probes. In-process
+// (`InProcessGateway`, the same options and setup as `gateway serve`), except where the binary itself is the
+// subject: environment variables, and the large pipelined transfer.
 import Foundation
 import Testing
 
@@ -7,7 +9,7 @@ struct GatewayHTTPTests {
     let subtract = #"{"jsonrpc":"2.0","method":"subtract","params":[42,23],"id":1}"#
 
     @Test func keep_alive_serves_many_requests_on_one_connection() throws {
-        let gw = try GatewayProcess()
+        let gw = try InProcessGateway()
         let c = try RawClient(port: gw.port)
         for i in 0..<20 {
             let r = try c.roundTrip(
@@ -19,7 +21,7 @@ struct GatewayHTTPTests {
     }
 
     @Test func pipelined_requests_are_answered_in_order() throws {
-        let gw = try GatewayProcess()
+        let gw = try InProcessGateway()
         let c = try RawClient(port: gw.port)
         // A slow first call must not let the fast ones overtake it.
         c.send(
@@ -35,7 +37,7 @@ struct GatewayHTTPTests {
     }
 
     @Test func expect_continue_gets_100_before_the_body_is_sent() throws {
-        let gw = try GatewayProcess()
+        let gw = try InProcessGateway()
         let c = try RawClient(port: gw.port, timeout: 2)
         c.send(
             "POST /rpc HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\nExpect: 100-continue\r\nContent-Length: \(subtract.utf8.count)\r\n\r\n"
@@ -47,7 +49,7 @@ struct GatewayHTTPTests {
     }
 
     @Test func oversized_body_with_expect_gets_413_and_no_100() throws {
-        let gw = try GatewayProcess(["--max-body", "1000"])
+        let gw = try InProcessGateway(["--max-body", "1000"])
         let c = try RawClient(port: gw.port, timeout: 2)
         let r = try c.roundTrip(
             "POST /rpc HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\nExpect: 100-continue\r\nContent-Length: 1001\r\n\r\n"
@@ -58,7 +60,7 @@ struct GatewayHTTPTests {
     }
 
     @Test func limits_answer_414_431_413_and_close() throws {
-        let gw = try GatewayProcess()
+        let gw = try InProcessGateway()
         let cases: [(String, Int)] = [
             ("GET /" + String(repeating: "a", count: 9000) + " HTTP/1.1\r\nHost: t\r\n\r\n", 414),
             ("GET / HTTP/1.1\r\nHost: t\r\nX: " + String(repeating: "a", count: 17000) + "\r\n\r\n", 431),
@@ -75,7 +77,7 @@ struct GatewayHTTPTests {
     }
 
     @Test func routes_answer_405_415_404_and_head_has_no_body() throws {
-        let gw = try GatewayProcess()
+        let gw = try InProcessGateway()
         let c = try RawClient(port: gw.port)
         let get = try c.roundTrip("GET /rpc HTTP/1.1\r\nHost: t\r\n\r\n")
         #expect(get.status == 405)
@@ -92,7 +94,7 @@ struct GatewayHTTPTests {
     }
 
     @Test func slow_head_is_cut_off_with_408() throws {
-        let gw = try GatewayProcess(["--header-timeout", "300ms"])
+        let gw = try InProcessGateway(["--header-timeout", "300ms"])
         let c = try RawClient(port: gw.port, timeout: 3)
         let start = Date()
         c.send("POST /rpc HTTP/1.1\r\nHost: t\r\n")
@@ -103,7 +105,7 @@ struct GatewayHTTPTests {
     }
 
     @Test func slow_body_is_cut_off_with_408() throws {
-        let gw = try GatewayProcess(["--body-timeout", "300ms"])
+        let gw = try InProcessGateway(["--body-timeout", "300ms"])
         let c = try RawClient(port: gw.port, timeout: 3)
         c.send(
             "POST /rpc HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\nContent-Length: 50\r\n\r\n{\"jsonrpc\"")
@@ -112,14 +114,14 @@ struct GatewayHTTPTests {
     }
 
     @Test func idle_keep_alive_connection_is_closed_after_the_idle_timeout() throws {
-        let gw = try GatewayProcess(["--idle-timeout", "300ms"])
+        let gw = try InProcessGateway(["--idle-timeout", "300ms"])
         let c = try RawClient(port: gw.port, timeout: 3)
         #expect(try c.roundTrip("GET /healthz HTTP/1.1\r\nHost: t\r\n\r\n").status == 200)
         #expect(c.isClosedByPeer())
     }
 
     @Test func a_busy_keep_alive_connection_is_not_closed_by_the_idle_timeout() throws {
-        let gw = try GatewayProcess(["--idle-timeout", "400ms"])
+        let gw = try InProcessGateway(["--idle-timeout", "400ms"])
         let c = try RawClient(port: gw.port)
         // Requests every 150 ms for 1.2 s: each answer restarts the idle clock.
         for _ in 0..<8 {
@@ -129,7 +131,7 @@ struct GatewayHTTPTests {
     }
 
     @Test func many_idle_connections_are_held_and_stay_usable() throws {
-        let gw = try GatewayProcess()
+        let gw = try InProcessGateway()
         let clients = try (0..<500).map { _ in try RawClient(port: gw.port) }
         for c in clients { c.send("GET /healthz HTTP/1.1\r\nHost: t\r\n\r\n") }
         var ok = 0
@@ -138,8 +140,9 @@ struct GatewayHTTPTests {
     }
 
     @Test func past_the_connection_cap_calls_get_503_and_a_close_while_probes_still_answer() throws {
-        let gw = try GatewayProcess(["--max-connections", "2", "--connection-reserve", "4"])
-        // The start-up probe's connection may still be closing, so the cap can be met after one or two clients.
+        let gw = try InProcessGateway(["--max-connections", "2", "--connection-reserve", "4"])
+        // A connection of the start-up (or of an earlier test) may still be closing, so the cap can be met after
+        // one or two clients.
         var held: [RawClient] = []
         var refused: RawClient? = nil
         for _ in 0..<3 {
@@ -164,7 +167,7 @@ struct GatewayHTTPTests {
     }
 
     @Test func readyz_verbose_lists_checks_in_kubernetes_format() throws {
-        let gw = try GatewayProcess()
+        let gw = try InProcessGateway()
         let c = try RawClient(port: gw.port)
         let r = try c.roundTrip("GET /readyz?verbose HTTP/1.1\r\nHost: t\r\n\r\n")
         #expect(r.status == 200)

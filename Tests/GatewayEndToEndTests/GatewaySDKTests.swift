@@ -1,4 +1,4 @@
-// The SDK against the real binary: calls, batches, notifications, errors, deadlines, cancellation,
+// The SDK against a real gateway (in-process, or the binary where signals are involved): calls, batches, notifications, errors, deadlines, cancellation,
 // concurrency with connection reuse, and a restart under load that loses no call.
 import Foundation
 import GatewayApp
@@ -10,7 +10,7 @@ import Testing
 
 @Suite(.serialized)
 struct GatewaySDKTests {
-    func client(_ gw: GatewayProcess, _ configure: (inout JSONRPCClient.Configuration) -> Void = { _ in })
+    func client(_ gw: some TestGateway, _ configure: (inout JSONRPCClient.Configuration) -> Void = { _ in })
         -> JSONRPCClient
     {
         var c = JSONRPCClient.Configuration()
@@ -18,7 +18,7 @@ struct GatewaySDKTests {
         return JSONRPCClient(url: "http://127.0.0.1:\(gw.port)/rpc", configuration: c)
     }
 
-    func metric(_ gw: GatewayProcess, _ name: String) throws -> Int {
+    func metric(_ gw: some TestGateway, _ name: String) throws -> Int {
         let r = try RawClient(port: gw.port).roundTrip("GET /metrics HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n")
         let line = r.text.split(separator: "\n").first { $0.hasPrefix(name + " ") }
         return Int(line?.split(separator: " ").last ?? "") ?? -1
@@ -77,7 +77,7 @@ struct GatewaySDKTests {
     }
 
     @Test func per_call_headers_no_params_calls_and_exact_timeouts_reach_the_server() async throws {
-        let gw = try GatewayProcess()
+        let gw = try InProcessGateway()
         let c = client(gw)
         // get_data takes no params: call(M.self) needs none.
         #expect(try await c.call(GetData.self) == ["hello", 5])
@@ -98,7 +98,7 @@ struct GatewaySDKTests {
     }
 
     @Test func max_connections_is_a_cap() async throws {
-        let gw = try GatewayProcess()
+        let gw = try InProcessGateway()
         let c = client(gw) {
             $0.maxConnections = 2
             $0.maxConcurrentCalls = 64
@@ -112,7 +112,7 @@ struct GatewaySDKTests {
     }
 
     @Test func typed_untyped_and_notification_calls() async throws {
-        let gw = try GatewayProcess()
+        let gw = try InProcessGateway()
         let c = client(gw)
         #expect(try await c.call(Subtract.self, SubtractParams(minuend: .int(42), subtrahend: .int(23))) == .int(19))
         // The example at the top of JSONRPCClient.swift, as written there.
@@ -126,7 +126,7 @@ struct GatewaySDKTests {
     }
 
     @Test func batch_results_come_back_per_entry() async throws {
-        let gw = try GatewayProcess()
+        let gw = try InProcessGateway()
         let c = client(gw)
         var b = RPCBatch()
         let a = try b.add(Subtract.self, SubtractParams(minuend: .int(5), subtrahend: .int(2)))
@@ -144,7 +144,7 @@ struct GatewaySDKTests {
     }
 
     @Test func errors_are_told_apart() async throws {
-        let gw = try GatewayProcess()
+        let gw = try InProcessGateway()
         let c = client(gw)
         do {
             _ = try await c.call("subtract", params: [1])
@@ -171,7 +171,7 @@ struct GatewaySDKTests {
     }
 
     @Test func deadline_is_sent_and_enforced_by_the_server() async throws {
-        let gw = try GatewayProcess()
+        let gw = try InProcessGateway()
         let c = client(gw)
         let start = ContinuousClock.now
         do {
@@ -184,7 +184,7 @@ struct GatewaySDKTests {
     }
 
     @Test func task_cancellation_aborts_the_transfer_and_the_server_cancels_the_handler() async throws {
-        let gw = try GatewayProcess()
+        let gw = try InProcessGateway()
         let c = client(gw)
         let task = Task { try await c.call(Sleep.self, SleepParams(ms: 10_000)) }
         // The call is in flight once the server counts it.
@@ -208,7 +208,7 @@ struct GatewaySDKTests {
 
     @Test(.timeLimit(.minutes(1)))
     func a_call_cancelled_before_it_starts_ends_as_cancelled_and_does_not_hang() async throws {
-        let gw = try GatewayProcess()
+        let gw = try InProcessGateway()
         let c = client(gw)
         for _ in 0..<50 {
             let task = Task { try await c.call(Sleep.self, SleepParams(ms: 10_000)) }
@@ -219,7 +219,7 @@ struct GatewaySDKTests {
     }
 
     @Test func server_503_with_retry_after_is_retried_until_it_clears() async throws {
-        let gw = try GatewayProcess(["--max-in-flight", "1"])
+        let gw = try InProcessGateway(["--max-in-flight", "1"])
         let c = client(gw) {
             $0.retry = .init(maxAttempts: 20, initialBackoff: .milliseconds(10), maxBackoff: .milliseconds(50))
         }
@@ -235,7 +235,7 @@ struct GatewaySDKTests {
     }
 
     @Test func hundreds_of_concurrent_calls_reuse_a_few_connections() async throws {
-        let gw = try GatewayProcess()
+        let gw = try InProcessGateway()
         let c = client(gw) {
             $0.maxConnections = 16
             $0.maxConcurrentCalls = 16

@@ -1,4 +1,5 @@
-// Every example of the JSON-RPC 2.0 specification (§7) against the running binary.
+// Every example of the JSON-RPC 2.0 specification (§7) against a running gateway (in-process, real sockets;
+// the blocking client runs on threads of its own, so the gateway's pool work cannot starve).
 import Foundation
 import Testing
 
@@ -40,15 +41,15 @@ struct GatewaySpecExampleTests {
         ),
     ]
 
-    func post(_ c: RawClient, _ body: String) throws -> RawResponse {
-        try c.roundTrip(RawClient.post(body))
+    func post(_ c: RawClient, _ body: String) async throws -> RawResponse {
+        try await onThread { try c.roundTrip(RawClient.post(body)) }
     }
 
-    @Test func specification_examples() throws {
-        let gw = try GatewayProcess()
+    @Test func specification_examples() async throws {
+        let gw = try InProcessGateway()
         let c = try RawClient(port: gw.port)
         for (request, expected) in Self.examples {
-            let r = try post(c, request)
+            let r = try await post(c, request)
             guard let expected else {
                 #expect(r.status == 204, "\(request)")
                 #expect(r.body.isEmpty)
@@ -73,10 +74,10 @@ struct GatewaySpecExampleTests {
         }
     }
 
-    @Test func mixed_batch_answers_each_entry_in_order() throws {
-        let gw = try GatewayProcess()
+    @Test func mixed_batch_answers_each_entry_in_order() async throws {
+        let gw = try InProcessGateway()
         let c = try RawClient(port: gw.port)
-        let r = try post(
+        let r = try await post(
             c,
             #"""
             [
@@ -98,10 +99,10 @@ struct GatewaySpecExampleTests {
         #expect((a[4]["result"] as? [Any])?.first as? String == "hello")
     }
 
-    @Test func large_integer_id_and_echoed_params_come_back_exactly() throws {
-        let gw = try GatewayProcess()
+    @Test func large_integer_id_and_echoed_params_come_back_exactly() async throws {
+        let gw = try InProcessGateway()
         let c = try RawClient(port: gw.port)
-        let r = try post(
+        let r = try await post(
             c,
             #"{"jsonrpc":"2.0","method":"echo","params":{"n":12345678901234567890123,"f":1.5e300},"id":12345678901234567890123}"#
         )
@@ -109,35 +110,43 @@ struct GatewaySpecExampleTests {
         #expect(r.text.contains(#"12345678901234567890123,"f":1.5e300"#))
     }
 
-    @Test func invalid_utf8_deep_nesting_and_oversized_batch_are_errors_not_crashes() throws {
-        let gw = try GatewayProcess()
+    @Test func invalid_utf8_deep_nesting_and_oversized_batch_are_errors_not_crashes() async throws {
+        let gw = try InProcessGateway()
         let c = try RawClient(port: gw.port)
         var bad = Array(#"{"jsonrpc":"2.0","method":"echo","params":[""#.utf8)
         bad += [0xFF, 0xFE]
         bad += Array(#""],"id":1}"#.utf8)
-        c.send(
-            Array(
-                "POST /rpc HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\nContent-Length: \(bad.count)\r\n\r\n"
-                    .utf8) + bad)
-        #expect(((c.readResponse()?.json as? [String: Any])?["error"] as? [String: Any])?["code"] as? Int == -32700)
+        let invalid = try await onThread { [bad] in
+            c.send(
+                Array(
+                    "POST /rpc HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\nContent-Length: \(bad.count)\r\n\r\n"
+                        .utf8) + bad)
+            return c.readResponse()
+        }
+        #expect(((invalid?.json as? [String: Any])?["error"] as? [String: Any])?["code"] as? Int == -32700)
         let deep = String(repeating: "[", count: 50_000)
-        #expect(((try post(c, deep).json as? [String: Any])?["error"] as? [String: Any])?["code"] as? Int == -32700)
+        #expect(
+            ((try await post(c, deep).json as? [String: Any])?["error"] as? [String: Any])?["code"] as? Int == -32700)
         let batch =
             "[" + Array(repeating: #"{"jsonrpc":"2.0","method":"echo","id":1}"#, count: 1001).joined(separator: ",")
             + "]"
-        let e = (try post(c, batch).json as? [String: Any])?["error"] as? [String: Any]
+        let e = (try await post(c, batch).json as? [String: Any])?["error"] as? [String: Any]
         #expect(e?["code"] as? Int == -32600)
         #expect((e?["data"] as? String)?.contains("1000") == true)
-        #expect(try post(c, #"{"jsonrpc":"2.0","method":"subtract","params":[1,"a"],"id":1}"#).text.contains("-32602"))
+        #expect(
+            try await post(c, #"{"jsonrpc":"2.0","method":"subtract","params":[1,"a"],"id":1}"#).text.contains("-32602")
+        )
     }
 
-    @Test func rpc_timeout_header_answers_32001() throws {
-        let gw = try GatewayProcess()
+    @Test func rpc_timeout_header_answers_32001() async throws {
+        let gw = try InProcessGateway()
         let c = try RawClient(port: gw.port)
         let start = Date()
-        let r = try c.roundTrip(
-            RawClient.post(
-                #"{"jsonrpc":"2.0","method":"sleep","params":{"ms":5000},"id":1}"#, extra: "RPC-Timeout: 100\r\n"))
+        let r = try await onThread {
+            try c.roundTrip(
+                RawClient.post(
+                    #"{"jsonrpc":"2.0","method":"sleep","params":{"ms":5000},"id":1}"#, extra: "RPC-Timeout: 100\r\n"))
+        }
         #expect(((r.json as? [String: Any])?["error"] as? [String: Any])?["code"] as? Int == -32001)
         // Not before the deadline, and not a whole sweep period after it.
         let elapsed = Date().timeIntervalSince(start)
