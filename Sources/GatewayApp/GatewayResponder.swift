@@ -26,9 +26,9 @@ struct GatewayResponder: HTTPResponder {
         self.routes = Dictionary(routes.map { (Substring($0.path), $0) }, uniquingKeysWith: { _, last in last })
     }
 
-    private static let jsonFields: HTTPFields = ["Content-Type": "application/json"]
+    private static let jsonFields: HeaderFields = ["Content-Type": "application/json"]
 
-    func reply(to request: HTTPRequest, server: HTTPServerState) -> HTTPReply {
+    func reply(to request: ServerRequest, server: HTTPServerState) -> HTTPReply {
         let head = request.head
         let path = head.path
         if path == rpcPath && interceptors.isEmpty {
@@ -61,13 +61,13 @@ struct GatewayResponder: HTTPResponder {
         }
     }
 
-    private func intercepted(_ i: Int, _ request: HTTPRequest, server: HTTPServerState) -> HTTPReply {
+    private func intercepted(_ i: Int, _ request: ServerRequest, server: HTTPServerState) -> HTTPReply {
         guard i < interceptors.count else { return route(request, server: server) }
         return interceptors[i].intercept(request) { intercepted(i + 1, $0, server: server) }
     }
 
     /// `/rpc` or an extra route.
-    private func route(_ request: HTTPRequest, server: HTTPServerState) -> HTTPReply {
+    private func route(_ request: ServerRequest, server: HTTPServerState) -> HTTPReply {
         let head = request.head
         if head.path == rpcPath {
             guard head.method == "POST" else { return .response(methodNotAllowed("POST")) }
@@ -80,7 +80,7 @@ struct GatewayResponder: HTTPResponder {
             return .response(methodNotAllowed(route.methods.sorted().joined(separator: ", ")))
         }
         let handler = route.handler
-        let failed = HTTPResponse.text(.internalServerError, "route failed\n")
+        let failed = ServerResponse.text(.internalServerError, "route failed\n")
         return .async(
             HTTPAsyncReply(
                 deadline: .now + callTimeout,
@@ -90,7 +90,7 @@ struct GatewayResponder: HTTPResponder {
     }
 
     /// Probes answer whatever the load (ARCHITECTURE §2: never counted, never refused); JSON-RPC gets its -32003 body.
-    func overloaded(_ head: RequestHead, reason: HTTPOverload) -> HTTPResponse? {
+    func overloaded(_ head: RequestHead, reason: HTTPOverload) -> ServerResponse? {
         let path = head.path
         if GatewayResponder.isProbe(path) { return nil }
         guard path == rpcPath else { return .overloaded(reason) }
@@ -103,17 +103,17 @@ struct GatewayResponder: HTTPResponder {
     }
 
     /// 503 + `Retry-After` with a -32003 body.
-    static func busy(retryAfterMs: Int, body: [UInt8]? = nil) -> HTTPResponse {
+    static func busy(retryAfterMs: Int, body: [UInt8]? = nil) -> ServerResponse {
         var b = body ?? []
         if body == nil { RPCResponseWriter.failure(.serverBusy(retryAfterMs: retryAfterMs), idText: nil, into: &b) }
         let seconds = max(1, (retryAfterMs + 999) / 1000)
-        return HTTPResponse(
+        return ServerResponse(
             status: .serviceUnavailable, fields: ["Content-Type": "application/json", "Retry-After": "\(seconds)"],
             body: b)
     }
 
     /// Prometheus text exposition of the server's counters.
-    private func metrics(_ s: HTTPServerState) -> HTTPResponse {
+    private func metrics(_ s: HTTPServerState) -> ServerResponse {
         let rpc = self.rpc
         let text = """
             # HELP gateway_connections_accepted_total Connections accepted since start.
@@ -176,7 +176,7 @@ struct GatewayResponder: HTTPResponder {
             gateway_shutting_down \(s.isShuttingDown ? 1 : 0)
 
             """
-        return HTTPResponse(
+        return ServerResponse(
             status: .ok, fields: ["Content-Type": "text/plain; version=0.0.4; charset=utf-8"], body: Array(text.utf8))
     }
 
@@ -185,7 +185,7 @@ struct GatewayResponder: HTTPResponder {
         guard readiness.hasAsyncChecks else { return .response(readiness.respondNow(check: check, query: query)) }
         let readiness = self.readiness
         let q = query.map(String.init)
-        let unavailable = HTTPResponse.text(.serviceUnavailable, "readiness checks did not answer in time\n")
+        let unavailable = ServerResponse.text(.serviceUnavailable, "readiness checks did not answer in time\n")
         return .async(
             HTTPAsyncReply(
                 deadline: .now + .seconds(10),
@@ -193,7 +193,7 @@ struct GatewayResponder: HTTPResponder {
                 onDeadline: { unavailable }, onShutdown: { unavailable }))
     }
 
-    private func methodNotAllowed(_ allow: String) -> HTTPResponse {
+    private func methodNotAllowed(_ allow: String) -> ServerResponse {
         .text(.methodNotAllowed, "method not allowed\n", fields: ["Allow": allow])
     }
 
@@ -221,7 +221,7 @@ struct GatewayResponder: HTTPResponder {
         }
     }
 
-    private func rpcReply(_ request: HTTPRequest, server: HTTPServerState) -> HTTPReply {
+    private func rpcReply(_ request: ServerRequest, server: HTTPServerState) -> HTTPReply {
         let head = request.head
         guard GatewayResponder.isJSON(head.fields["content-type"]) else {
             return .response(
@@ -259,7 +259,7 @@ struct GatewayResponder: HTTPResponder {
 
     /// `RPC-Timeout`: at most one field, 1 to 8 ASCII digits, at most a day. A duplicate could be read two ways
     /// by two servers, and a sign or space is not the grammar: both are 400, not a guess.
-    static func rpcTimeout(_ fields: HTTPFields) -> RPCTimeoutField {
+    static func rpcTimeout(_ fields: HeaderFields) -> RPCTimeoutField {
         guard let text = fields["rpc-timeout"] else { return .absent }
         if fields.count("rpc-timeout") > 1 { return .invalid }
         let digits = text.utf8
@@ -269,17 +269,17 @@ struct GatewayResponder: HTTPResponder {
         return .milliseconds(ms)
     }
 
-    static func response(_ reply: RPCReply) -> HTTPResponse {
+    static func response(_ reply: RPCReply) -> ServerResponse {
         switch reply {
-        case .body(let b): HTTPResponse(status: .ok, fields: jsonFields, body: b)
-        case .noContent: HTTPResponse(status: .noContent)
+        case .body(let b): ServerResponse(status: .ok, fields: jsonFields, body: b)
+        case .noContent: ServerResponse(status: .noContent)
         case .busy(let ms, let b): busy(retryAfterMs: ms, body: b)
         }
     }
 
-    static func response(_ body: [UInt8]?) -> HTTPResponse {
-        guard let body else { return HTTPResponse(status: .noContent) }
-        return HTTPResponse(status: .ok, fields: jsonFields, body: body)
+    static func response(_ body: [UInt8]?) -> ServerResponse {
+        guard let body else { return ServerResponse(status: .noContent) }
+        return ServerResponse(status: .ok, fields: jsonFields, body: body)
     }
 }
 
@@ -297,12 +297,12 @@ extension StringProtocol {
 final class RPCWork: HTTPAsyncWork {
     let rpc: JSONRPCServer
     let body: [UInt8]
-    let fields: HTTPFields
+    let fields: HeaderFields
     let call: RPCCall
     let deadline: ContinuousClock.Instant?
 
     init(
-        rpc: JSONRPCServer, body: [UInt8], fields: HTTPFields, timeout: Duration, timeoutMs: Int?,
+        rpc: JSONRPCServer, body: [UInt8], fields: HeaderFields, timeout: Duration, timeoutMs: Int?,
         server: HTTPServerState
     ) {
         self.rpc = rpc
@@ -317,13 +317,13 @@ final class RPCWork: HTTPAsyncWork {
             limit: { server.drainDeadline })
     }
 
-    func run() async -> HTTPResponse {
+    func run() async -> ServerResponse {
         let headers = fields.map { (name: $0.name, value: $0.value) }
         return GatewayResponder.response(await rpc.reply(to: body, call: call, headers: headers))
     }
 
-    func deadlineResponse() -> HTTPResponse { GatewayResponder.response(call.timeoutResponse()) }
-    func shutdownResponse() -> HTTPResponse { GatewayResponder.response(call.shutdownResponse()) }
+    func deadlineResponse() -> ServerResponse { GatewayResponder.response(call.timeoutResponse()) }
+    func shutdownResponse() -> ServerResponse { GatewayResponder.response(call.shutdownResponse()) }
 
     func cancelled(_ reason: HTTPCancellation) {
         switch reason {

@@ -93,7 +93,7 @@ public struct GatewaySetup: Sendable {
     /// let setup = GatewaySetup(
     ///     services: [TodoService()],
     ///     rpcInterceptors: [RequireToken()],
-    ///     routes: [HTTPRoute("/version") { _ in HTTPResponse(status: .ok, body: Array("1.0".utf8)) }])
+    ///     routes: [HTTPRoute("/version") { _ in ServerResponse(status: .ok, body: Array("1.0".utf8)) }])
     /// ```
     ///
     /// - Parameters:

@@ -12,7 +12,7 @@ public import JSONRPC
 /// ```swift
 /// struct BearerAuth: HTTPInterceptor {
 ///     let token: String
-///     func intercept(_ request: HTTPRequest, next: (HTTPRequest) -> HTTPReply) -> HTTPReply {
+///     func intercept(_ request: ServerRequest, next: (ServerRequest) -> HTTPReply) -> HTTPReply {
 ///         guard request.head.fields["authorization"] == "Bearer \(token)" else {
 ///             return .response(.rpcError(.unauthorized, JSONRPCError(code: -32010, message: "Unauthorized")))
 ///         }
@@ -30,7 +30,7 @@ public protocol HTTPInterceptor: Sendable {
     ///   - request: the whole request, body included.
     ///   - next: the rest of the chain and the route; call it at most once.
     /// - Returns: the reply to send: `next`'s (possibly with fields added) or your own.
-    func intercept(_ request: HTTPRequest, next: (HTTPRequest) -> HTTPReply) -> HTTPReply
+    func intercept(_ request: ServerRequest, next: (ServerRequest) -> HTTPReply) -> HTTPReply
 }
 
 /// An extra HTTP endpoint served beside `/rpc` (an exact path).
@@ -39,12 +39,12 @@ public struct HTTPRoute: Sendable {
     public let path: String
     /// The methods accepted; others get 405 with `Allow`.
     public let methods: Set<String>
-    let handler: @Sendable (HTTPRequest) async throws -> HTTPResponse
+    let handler: @Sendable (ServerRequest) async throws -> ServerResponse
 
     /// An endpoint answered by `handler`.
     ///
     /// ```swift
-    /// HTTPRoute("/version") { _ in HTTPResponse(status: .ok, body: Array("1.0".utf8)) }
+    /// HTTPRoute("/version") { _ in ServerResponse(status: .ok, body: Array("1.0".utf8)) }
     /// ```
     ///
     /// - Parameters:
@@ -54,7 +54,7 @@ public struct HTTPRoute: Sendable {
     /// - Precondition: `path` starts with `/`.
     public init(
         _ path: String, methods: Set<String> = ["GET", "HEAD"],
-        handler: @escaping @Sendable (HTTPRequest) async throws -> HTTPResponse
+        handler: @escaping @Sendable (ServerRequest) async throws -> ServerResponse
     ) {
         precondition(path.hasPrefix("/"), "a route's path starts with /")
         self.path = path
@@ -63,23 +63,23 @@ public struct HTTPRoute: Sendable {
     }
 }
 
-extension HTTPStatus {
+extension ResponseStatus {
     /// 403: the caller is known but not allowed.
-    public static let forbidden = HTTPStatus(code: 403)
+    public static let forbidden = ResponseStatus(code: 403)
 }
 
-extension HTTPResponse {
+extension ServerResponse {
     /// A JSON-RPC error object (id null) with an HTTP status, e.g. 401 or 403 from an `HTTPInterceptor`.
-    public static func rpcError(_ status: HTTPStatus, _ error: JSONRPCError) -> HTTPResponse {
+    public static func rpcError(_ status: ResponseStatus, _ error: JSONRPCError) -> ServerResponse {
         var body: [UInt8] = []
         RPCResponseWriter.failure(error, idText: nil, into: &body)
-        return HTTPResponse(status: status, fields: ["Content-Type": "application/json"], body: body)
+        return ServerResponse(status: status, fields: ["Content-Type": "application/json"], body: body)
     }
 }
 
 extension HTTPReply {
     /// The same reply with `fields` added to its response, whether it is answered now or later.
-    public func adding(_ fields: HTTPFields) -> HTTPReply {
+    public func adding(_ fields: HeaderFields) -> HTTPReply {
         switch self {
         case .response(let r):
             return .response(r.adding(fields))
@@ -89,8 +89,8 @@ extension HTTPReply {
     }
 }
 
-extension HTTPResponse {
-    func adding(_ fields: HTTPFields) -> HTTPResponse {
+extension ServerResponse {
+    func adding(_ fields: HeaderFields) -> ServerResponse {
         var r = self
         for f in fields { r.fields.append(name: f.name, value: f.value) }
         return r
@@ -100,17 +100,17 @@ extension HTTPResponse {
 /// Async work whose every response gets some fields added.
 final class FieldsAddingWork: HTTPAsyncWork {
     let inner: any HTTPAsyncWork
-    let fields: HTTPFields
+    let fields: HeaderFields
 
-    init(inner: any HTTPAsyncWork, fields: HTTPFields) {
+    init(inner: any HTTPAsyncWork, fields: HeaderFields) {
         self.inner = inner
         self.fields = fields
     }
 
     var deadline: ContinuousClock.Instant? { inner.deadline }
     var placement: HTTPWorkPlacement { inner.placement }
-    func run() async -> HTTPResponse { await inner.run().adding(fields) }
-    func deadlineResponse() -> HTTPResponse { inner.deadlineResponse().adding(fields) }
-    func shutdownResponse() -> HTTPResponse { inner.shutdownResponse().adding(fields) }
+    func run() async -> ServerResponse { await inner.run().adding(fields) }
+    func deadlineResponse() -> ServerResponse { inner.deadlineResponse().adding(fields) }
+    func shutdownResponse() -> ServerResponse { inner.shutdownResponse().adding(fields) }
     func cancelled(_ reason: HTTPCancellation) { inner.cancelled(reason) }
 }

@@ -101,7 +101,7 @@ final class Readiness: Sendable {
     }
 
     /// 200 while every event loop turns; a loop stuck for 5 s makes the process unhealthy (restart it).
-    func liveness() -> HTTPResponse {
+    func liveness() -> ServerResponse {
         for loop in loops {
             let stuck = loop.sinceLastTurn
             guard stuck > .seconds(5) else { continue }
@@ -116,7 +116,7 @@ final class Readiness: Sendable {
     var hasAsyncChecks: Bool { checks.contains { $0.async != nil } }
 
     /// `/readyz` (all checks), `/readyz/<name>` (one); `?verbose` lists each; `?exclude=name` skips one.
-    func respond(check name: String?, query: Substring?) async -> HTTPResponse {
+    func respond(check name: String?, query: Substring?) async -> ServerResponse {
         let (selected, verbose) = select(check: name, query: query)
         guard let selected else { return .text(.notFound, "no readiness check named \(name ?? "")\n") }
         var results: [(String, String?)] = []
@@ -125,7 +125,7 @@ final class Readiness: Sendable {
     }
 
     /// The synchronous form, for servers whose checks are all synchronous (answered on the event loop).
-    func respondNow(check name: String?, query: Substring?) -> HTTPResponse {
+    func respondNow(check name: String?, query: Substring?) -> ServerResponse {
         let (selected, verbose) = select(check: name, query: query)
         guard let selected else { return .text(.notFound, "no readiness check named \(name ?? "")\n") }
         return format(selected.map { ($0.name, $0.sync?() ?? nil) }, check: name, verbose: verbose)
@@ -147,7 +147,7 @@ final class Readiness: Sendable {
         return (selected, verbose)
     }
 
-    private func format(_ results: [(String, String?)], check name: String?, verbose: Bool) -> HTTPResponse {
+    private func format(_ results: [(String, String?)], check name: String?, verbose: Bool) -> ServerResponse {
         var lines: [String] = []
         var failed = false
         for (checkName, result) in results {
@@ -158,7 +158,7 @@ final class Readiness: Sendable {
                 lines.append("[+]\(checkName) ok")
             }
         }
-        let status: HTTPStatus = failed ? .serviceUnavailable : .ok
+        let status: ResponseStatus = failed ? .serviceUnavailable : .ok
         if !verbose && name == nil && !failed {
             return .text(status, "ok")
         }

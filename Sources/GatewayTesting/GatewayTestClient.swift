@@ -63,14 +63,14 @@ public final class GatewayTestClient: Sendable {
     /// One HTTP request through the responder; the response it would send.
     public func request(
         _ method: String = "POST", _ path: String, headers: [(name: String, value: String)] = [], body: [UInt8] = []
-    ) async -> HTTPResponse {
-        var fields: HTTPFields = ["Host": "test"]
+    ) async -> ServerResponse {
+        var fields: HeaderFields = ["Host": "test"]
         for h in headers { fields.append(name: h.name, value: h.value) }
         if !body.isEmpty { fields.append(name: "Content-Length", value: "\(body.count)") }
         let head = RequestHead(
             method: method, target: path, version: .http11, fields: fields,
             framing: body.isEmpty ? .none : .length(body.count))
-        switch responder.reply(to: HTTPRequest(head: head, body: body), server: state) {
+        switch responder.reply(to: ServerRequest(head: head, body: body), server: state) {
         case .response(let r): return r
         case .async(let a): return await a.run()
         }

@@ -3,7 +3,7 @@
 /// A malformed or over-limit request. The connection must be closed after answering `status`.
 public struct HTTPParseError: Error, Sendable, Equatable, CustomStringConvertible {
     /// What to answer: 400, 413, 414, 417, 431, 501 or 505.
-    public let status: HTTPStatus
+    public let status: ResponseStatus
     /// Why, for logs and the response body.
     public let reason: String
 
@@ -12,7 +12,7 @@ public struct HTTPParseError: Error, Sendable, Equatable, CustomStringConvertibl
     /// - Parameters:
     ///   - status: the response status; the connection closes after it.
     ///   - reason: why, in a few words, for logs and the response body.
-    public init(_ status: HTTPStatus, _ reason: String) {
+    public init(_ status: ResponseStatus, _ reason: String) {
         self.status = status
         self.reason = reason
     }

@@ -30,7 +30,7 @@ public struct RequestHead: Sendable, Equatable {
     /// The request's HTTP version.
     public var version: HTTPVersion
     /// The header fields in arrival order.
-    public var fields: HTTPFields
+    public var fields: HeaderFields
     /// How the body is delimited.
     public var framing: BodyFraming
     /// The client asked for `100 Continue` before sending its body.
@@ -76,7 +76,7 @@ public struct RequestHead: Sendable, Equatable {
     ///   - expectsContinue: whether the client waits for `100 Continue` before sending its body.
     ///   - keepAlive: whether the connection stays open after this exchange.
     public init(
-        method: String, target: String, version: HTTPVersion, fields: HTTPFields,
+        method: String, target: String, version: HTTPVersion, fields: HeaderFields,
         framing: BodyFraming = .none, expectsContinue: Bool = false, keepAlive: Bool = true
     ) {
         self.method = method
@@ -90,16 +90,16 @@ public struct RequestHead: Sendable, Equatable {
 }
 
 /// A whole request: head, decoded body and trailers.
-public struct HTTPRequest: Sendable {
+public struct ServerRequest: Sendable {
     /// The request line and header fields.
     public var head: RequestHead
     /// The body, de-chunked; empty when there is none.
     public var body: [UInt8]
     /// The trailer fields of a chunked body; empty otherwise.
-    public var trailers: HTTPFields
+    public var trailers: HeaderFields
 
     /// A request from its parts, taken as given (tests and in-process requests).
-    public init(head: RequestHead, body: [UInt8] = [], trailers: HTTPFields = HTTPFields()) {
+    public init(head: RequestHead, body: [UInt8] = [], trailers: HeaderFields = HeaderFields()) {
         self.head = head
         self.body = body
         self.trailers = trailers

@@ -95,7 +95,7 @@ extension RequestParser {
         var lineEnd = bytes.startIndex
         while bytes[lineEnd] != Ascii.cr { lineEnd += 1 }
         let (method, target, version) = try parseRequestLine(bytes[bytes.startIndex..<lineEnd])
-        var fields = HTTPFields()
+        var fields = HeaderFields()
         var s = lineEnd + 2
         var count = 0
         while s < end {
@@ -167,7 +167,7 @@ extension RequestParser {
 
     /// Decides framing, keep-alive and expectations from validated fields (RFC 9112 §6.1–6.3, §9.3).
     static func interpret(
-        method: String, target: String, version: HTTPVersion, fields: HTTPFields, limits: HTTPLimits
+        method: String, target: String, version: HTTPVersion, fields: HeaderFields, limits: HTTPLimits
     ) throws(HTTPParseError) -> RequestHead {
         try validateTarget(target, method: method)
 

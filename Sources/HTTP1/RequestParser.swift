@@ -17,7 +17,7 @@ public struct RequestParser: Sendable {
         /// Not sent when the whole body is already buffered.
         case head(RequestHead)
         /// A whole request, body decoded.
-        case request(HTTPRequest)
+        case request(ServerRequest)
     }
 
     enum State: Sendable {
@@ -44,7 +44,7 @@ public struct RequestParser: Sendable {
     /// Empty lines skipped before the current request line (RFC 9112 §2.2 tolerates a few, not a flood).
     var emptyLines = 0
     var body: [UInt8] = []
-    var trailerFields = HTTPFields()
+    var trailerFields = HeaderFields()
     var trailerBytes = 0
     var continueAnswered = false
 
@@ -180,9 +180,9 @@ public struct RequestParser: Sendable {
     }
 
     private mutating func finish(_ head: RequestHead) -> Event {
-        let request = HTTPRequest(head: head, body: body, trailers: trailerFields)
+        let request = ServerRequest(head: head, body: body, trailers: trailerFields)
         body = []
-        trailerFields = HTTPFields()
+        trailerFields = HeaderFields()
         trailerBytes = 0
         continueAnswered = false
         state = .head

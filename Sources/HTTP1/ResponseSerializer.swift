@@ -13,7 +13,7 @@ public enum ResponseSerializer {
     ///   - keepAliveHTTP10: adds `Connection: keep-alive` (an HTTP/1.0 client that asked for it).
     ///   - headOnly: the answer to HEAD: the head as for GET, no body.
     public static func write(
-        status: HTTPStatus, fields: HTTPFields = HTTPFields(), body: some Collection<UInt8> = [UInt8](),
+        status: ResponseStatus, fields: HeaderFields = HeaderFields(), body: some Collection<UInt8> = [UInt8](),
         date: String, close: Bool, keepAliveHTTP10: Bool = false, headOnly: Bool = false, into out: inout [UInt8]
     ) {
         out.append(contentsOf: "HTTP/1.1 ".utf8)

@@ -197,7 +197,7 @@ final class Connection: SelectorHandler {
                 event = try parser.next()
             } catch {
                 respond(
-                    HTTPResponse.text(error.status, error.reason + "\n", close: true),
+                    ServerResponse.text(error.status, error.reason + "\n", close: true),
                     keepAlive: false, headOnly: false, version: .http11)
                 break
             }
@@ -276,7 +276,7 @@ final class Connection: SelectorHandler {
         machine.waiting(idle: parser.isIdle, inBody: parser.isReadingBody, now: context.loop.now)
     }
 
-    private func dispatch(_ request: HTTPRequest) {
+    private func dispatch(_ request: ServerRequest) {
         core.state.requestsTotal.add(1, ordering: .relaxed)
         let head = request.head
         let headOnly = head.method == "HEAD"
@@ -331,7 +331,7 @@ final class Connection: SelectorHandler {
     }
 
     /// Sends the answer of `c` unless it was answered already (deadline or shutdown came first).
-    func answer(_ c: InFlightCall, with response: HTTPResponse) {
+    func answer(_ c: InFlightCall, with response: ServerResponse) {
         context.loop.assertInLoop()
         guard !c.answered else { return }
         c.answered = true
@@ -349,7 +349,7 @@ final class Connection: SelectorHandler {
     }
 
     /// Serialises a response into the output buffer (one write per response).
-    private func respond(_ r: HTTPResponse, keepAlive: Bool, headOnly: Bool, version: HTTPVersion) {
+    private func respond(_ r: ServerResponse, keepAlive: Bool, headOnly: Bool, version: HTTPVersion) {
         let close = !keepAlive || r.close || core.state.isShuttingDown || machine.peerClosed
         ResponseSerializer.write(
             status: r.status, fields: r.fields, body: r.body, date: context.date(), close: close,
@@ -459,7 +459,7 @@ final class Connection: SelectorHandler {
             // A slow client: answer 408 where the framing still allows a response, then close.
             if written == out.count {
                 respond(
-                    HTTPResponse.text(.requestTimeout, "request not received in time\n", close: true),
+                    ServerResponse.text(.requestTimeout, "request not received in time\n", close: true),
                     keepAlive: false, headOnly: false, version: .http11)
                 flush()
                 if !closed && !machine.isLingering { finalClose() }

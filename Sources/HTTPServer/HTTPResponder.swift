@@ -2,18 +2,19 @@
 public import HTTP1
 
 /// A response to send.
-public struct HTTPResponse: Sendable {
+public struct ServerResponse: Sendable {
     /// The status line's code and reason.
-    public var status: HTTPStatus
+    public var status: ResponseStatus
     /// Header fields; `Content-Length`, `Date` and `Connection` are added by the server.
-    public var fields: HTTPFields
+    public var fields: HeaderFields
     /// The body (left out for HEAD).
     public var body: [UInt8]
     /// Close the connection after this response.
     public var close: Bool
 
     /// A response; `close` ends the connection after it.
-    public init(status: HTTPStatus, fields: HTTPFields = HTTPFields(), body: [UInt8] = [], close: Bool = false) {
+    public init(status: ResponseStatus, fields: HeaderFields = HeaderFields(), body: [UInt8] = [], close: Bool = false)
+    {
         self.status = status
         self.fields = fields
         self.body = body
@@ -22,11 +23,11 @@ public struct HTTPResponse: Sendable {
 
     /// A `text/plain` response.
     public static func text(
-        _ status: HTTPStatus, _ text: String, fields: HTTPFields = HTTPFields(), close: Bool = false
-    ) -> HTTPResponse {
-        var f: HTTPFields = ["Content-Type": "text/plain; charset=utf-8"]
+        _ status: ResponseStatus, _ text: String, fields: HeaderFields = HeaderFields(), close: Bool = false
+    ) -> ServerResponse {
+        var f: HeaderFields = ["Content-Type": "text/plain; charset=utf-8"]
         for x in fields { f.append(name: x.name, value: x.value) }
-        return HTTPResponse(status: status, fields: f, body: Array(text.utf8), close: close)
+        return ServerResponse(status: status, fields: f, body: Array(text.utf8), close: close)
     }
 }
 
@@ -41,11 +42,11 @@ public protocol HTTPAsyncWork: AnyObject, Sendable {
     var placement: HTTPWorkPlacement { get }
     /// Produces the response; its task is cancelled when the deadline passes, the client goes away or the drain
     /// ends.
-    func run() async -> HTTPResponse
+    func run() async -> ServerResponse
     /// The response to send instead when the deadline passes first.
-    func deadlineResponse() -> HTTPResponse
+    func deadlineResponse() -> ServerResponse
     /// The response to send instead when the server cancels the work at the end of its drain.
-    func shutdownResponse() -> HTTPResponse
+    func shutdownResponse() -> ServerResponse
     /// Told why, just before the work's task is cancelled, so the work can answer for the right reason.
     func cancelled(_ reason: HTTPCancellation)
 }
@@ -60,13 +61,13 @@ extension HTTPAsyncWork {
 /// Async work given as closures.
 public final class HTTPAsyncReply: HTTPAsyncWork {
     /// Produces the response; cancelled when the deadline passes, the client goes away or the drain ends.
-    public let work: @Sendable () async -> HTTPResponse
+    public let work: @Sendable () async -> ServerResponse
     /// When to stop waiting; nil for no deadline.
     public let deadline: ContinuousClock.Instant?
     /// The response to send instead when the deadline passes first.
-    public let onDeadline: @Sendable () -> HTTPResponse
+    public let onDeadline: @Sendable () -> ServerResponse
     /// The response to send instead when the server cancels the work at the end of its drain.
-    public let onShutdown: @Sendable () -> HTTPResponse
+    public let onShutdown: @Sendable () -> ServerResponse
     /// Told why, just before the work's task is cancelled.
     public let onCancel: (@Sendable (HTTPCancellation) -> Void)?
     /// Where the work runs. Default: on the connection's loop for small bodies, off the loops for large ones.
@@ -83,8 +84,8 @@ public final class HTTPAsyncReply: HTTPAsyncWork {
     ///   - onCancel: told why, just before the task is cancelled.
     public init(
         deadline: ContinuousClock.Instant?, placement: HTTPWorkPlacement = .automatic,
-        work: @escaping @Sendable () async -> HTTPResponse,
-        onDeadline: @escaping @Sendable () -> HTTPResponse, onShutdown: @escaping @Sendable () -> HTTPResponse,
+        work: @escaping @Sendable () async -> ServerResponse,
+        onDeadline: @escaping @Sendable () -> ServerResponse, onShutdown: @escaping @Sendable () -> ServerResponse,
         onCancel: (@Sendable (HTTPCancellation) -> Void)? = nil
     ) {
         self.work = work
@@ -96,11 +97,11 @@ public final class HTTPAsyncReply: HTTPAsyncWork {
     }
 
     /// Runs `work`.
-    public func run() async -> HTTPResponse { await work() }
+    public func run() async -> ServerResponse { await work() }
     /// Calls `onDeadline`.
-    public func deadlineResponse() -> HTTPResponse { onDeadline() }
+    public func deadlineResponse() -> ServerResponse { onDeadline() }
     /// Calls `onShutdown`.
-    public func shutdownResponse() -> HTTPResponse { onShutdown() }
+    public func shutdownResponse() -> ServerResponse { onShutdown() }
     /// Calls `onCancel`.
     public func cancelled(_ reason: HTTPCancellation) { onCancel?(reason) }
 }
@@ -139,31 +140,31 @@ public enum HTTPOverload: Sendable, Equatable {
 
 /// How a request is answered: at once, or by async work.
 public enum HTTPReply: Sendable {
-    case response(HTTPResponse)
+    case response(ServerResponse)
     case async(any HTTPAsyncWork)
 }
 
 /// The application side of the server.
 public protocol HTTPResponder: Sendable {
     /// Called on the connection's event-loop thread for each complete request. Must not block.
-    func reply(to request: HTTPRequest, server: HTTPServerState) -> HTTPReply
+    func reply(to request: ServerRequest, server: HTTPServerState) -> HTTPReply
 
     /// The answer to a request that arrives while the server is over a limit; the connection closes after it.
     /// Return nil to serve the request anyway (probes must answer when everything else is refused).
     /// The default answers 503 `text/plain` with `Retry-After: 1`.
-    func overloaded(_ head: RequestHead, reason: HTTPOverload) -> HTTPResponse?
+    func overloaded(_ head: RequestHead, reason: HTTPOverload) -> ServerResponse?
 }
 
 extension HTTPResponder {
     /// By default every request is refused with 503 and `Retry-After: 1`.
-    public func overloaded(_ head: RequestHead, reason: HTTPOverload) -> HTTPResponse? {
-        HTTPResponse.overloaded(reason)
+    public func overloaded(_ head: RequestHead, reason: HTTPOverload) -> ServerResponse? {
+        ServerResponse.overloaded(reason)
     }
 }
 
-extension HTTPResponse {
+extension ServerResponse {
     /// 503 with `Retry-After: 1` and a plain-text reason, closing the connection.
-    public static func overloaded(_ reason: HTTPOverload) -> HTTPResponse {
+    public static func overloaded(_ reason: HTTPOverload) -> ServerResponse {
         let text =
             reason == .memory
             ? "server busy: memory budget for buffered requests is spent\n"

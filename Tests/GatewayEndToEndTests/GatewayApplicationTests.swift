@@ -80,7 +80,7 @@ struct RequireUser: RPCInterceptor {
 }
 
 struct DenyHTTP: HTTPInterceptor {
-    func intercept(_ request: HTTPRequest, next: (HTTPRequest) -> HTTPReply) -> HTTPReply {
+    func intercept(_ request: ServerRequest, next: (ServerRequest) -> HTTPReply) -> HTTPReply {
         if request.head.fields["x-deny"] != nil {
             return .response(.rpcError(.forbidden, JSONRPCError(code: -32011, message: "Forbidden")))
         }

@@ -13,14 +13,14 @@ import Testing
 
 /// A responder whose async work is given by the test.
 struct TestResponder: HTTPResponder {
-    let work: @Sendable (HTTPRequest) -> HTTPReply
+    let work: @Sendable (ServerRequest) -> HTTPReply
 
-    func reply(to request: HTTPRequest, server: HTTPServerState) -> HTTPReply {
+    func reply(to request: ServerRequest, server: HTTPServerState) -> HTTPReply {
         if request.head.path == "/healthz" { return .response(.text(.ok, "ok\n")) }
         return work(request)
     }
 
-    func overloaded(_ head: RequestHead, reason: HTTPOverload) -> HTTPResponse? {
+    func overloaded(_ head: RequestHead, reason: HTTPOverload) -> ServerResponse? {
         head.path == "/healthz" ? nil : .overloaded(reason)
     }
 }
@@ -35,7 +35,7 @@ final class Flag: Sendable {
 struct HardeningTests {
     func server(
         configure: (inout HTTPServerConfiguration) -> Void = { _ in },
-        work: @escaping @Sendable (HTTPServer?, HTTPRequest) -> HTTPReply
+        work: @escaping @Sendable (HTTPServer?, ServerRequest) -> HTTPReply
     ) throws -> HTTPServer {
         var c = HTTPServerConfiguration()
         c.port = 0

@@ -5,10 +5,10 @@ import Testing
 
 /// Feeds `bytes` in pieces of `chunk` bytes and collects every request; stops at the first error.
 func parseAll(_ bytes: [UInt8], chunk: Int = Int.max, limits: HTTPLimits = HTTPLimits()) throws(HTTPParseError) -> (
-    requests: [HTTPRequest], continues: Int, parser: RequestParser
+    requests: [ServerRequest], continues: Int, parser: RequestParser
 ) {
     var p = RequestParser(limits: limits)
-    var requests: [HTTPRequest] = []
+    var requests: [ServerRequest] = []
     var continues = 0
     var i = 0
     repeat {

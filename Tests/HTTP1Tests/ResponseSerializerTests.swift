@@ -4,7 +4,7 @@ import Testing
 
 struct ResponseSerializerTests {
     func text(
-        _ status: HTTPStatus, body: String = "", close: Bool = false, headOnly: Bool = false, http10: Bool = false
+        _ status: ResponseStatus, body: String = "", close: Bool = false, headOnly: Bool = false, http10: Bool = false
     ) -> String {
         var out: [UInt8] = []
         ResponseSerializer.write(

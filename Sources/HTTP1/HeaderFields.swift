@@ -1,7 +1,7 @@
 // Header fields in arrival order, duplicates kept, names compared without case.
 
 /// One header or trailer field as received (name case preserved, value without surrounding whitespace).
-public struct HTTPField: Sendable, Equatable {
+public struct HeaderField: Sendable, Equatable {
     /// The field name as received, case preserved; compare it without case.
     public var name: String
     /// The field value, without leading or trailing spaces and tabs.
@@ -15,15 +15,15 @@ public struct HTTPField: Sendable, Equatable {
 }
 
 /// An ordered list of fields.
-public struct HTTPFields: Sendable, Equatable, RandomAccessCollection, ExpressibleByDictionaryLiteral {
+public struct HeaderFields: Sendable, Equatable, RandomAccessCollection, ExpressibleByDictionaryLiteral {
     /// The fields in arrival order.
-    public private(set) var fields: [HTTPField]
+    public private(set) var fields: [HeaderField]
 
     /// These fields, in this order.
-    public init(_ fields: [HTTPField] = []) { self.fields = fields }
+    public init(_ fields: [HeaderField] = []) { self.fields = fields }
     /// The literal's fields, in the order written (`["Content-Type": "application/json"]`).
     public init(dictionaryLiteral elements: (String, String)...) {
-        fields = elements.map { HTTPField(name: $0.0, value: $0.1) }
+        fields = elements.map { HeaderField(name: $0.0, value: $0.1) }
     }
 
     /// The position of the first field.
@@ -31,11 +31,11 @@ public struct HTTPFields: Sendable, Equatable, RandomAccessCollection, Expressib
     /// The position after the last field.
     public var endIndex: Int { fields.endIndex }
     /// The field at `position`.
-    public subscript(position: Int) -> HTTPField { fields[position] }
+    public subscript(position: Int) -> HeaderField { fields[position] }
 
     /// Adds a field after the others, keeping any field of the same name.
     public mutating func append(name: String, value: String) {
-        fields.append(HTTPField(name: name, value: value))
+        fields.append(HeaderField(name: name, value: value))
     }
 
     /// The first value of `name`, compared without case.

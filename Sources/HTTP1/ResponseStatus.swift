@@ -1,7 +1,7 @@
 // Status codes with their reason phrases.
 
 /// An HTTP status code and its reason phrase.
-public struct HTTPStatus: Sendable, Equatable, Hashable, CustomStringConvertible {
+public struct ResponseStatus: Sendable, Equatable, Hashable, CustomStringConvertible {
     /// The three-digit status code.
     public let code: Int
     /// The reason phrase sent on the status line.
@@ -14,48 +14,48 @@ public struct HTTPStatus: Sendable, Equatable, Hashable, CustomStringConvertible
     ///   - reason: the phrase for the status line; nil takes the standard one (`Status <code>` for a code without one).
     public init(code: Int, reason: String? = nil) {
         self.code = code
-        self.reason = reason ?? HTTPStatus.standardReason(code)
+        self.reason = reason ?? ResponseStatus.standardReason(code)
     }
 
     /// The code and the phrase, e.g. `404 Not Found`.
     public var description: String { "\(code) \(reason)" }
 
     /// 100: the client may send its body.
-    public static let `continue` = HTTPStatus(code: 100)
+    public static let `continue` = ResponseStatus(code: 100)
     /// 200: success.
-    public static let ok = HTTPStatus(code: 200)
+    public static let ok = ResponseStatus(code: 200)
     /// 204: success with no body (a JSON-RPC request of notifications only).
-    public static let noContent = HTTPStatus(code: 204)
+    public static let noContent = ResponseStatus(code: 204)
     /// 400: a malformed request.
-    public static let badRequest = HTTPStatus(code: 400)
+    public static let badRequest = ResponseStatus(code: 400)
     /// 401: missing or wrong credentials.
-    public static let unauthorized = HTTPStatus(code: 401)
+    public static let unauthorized = ResponseStatus(code: 401)
     /// 404: nothing is served at this path.
-    public static let notFound = HTTPStatus(code: 404)
+    public static let notFound = ResponseStatus(code: 404)
     /// 405: the path is served, not with this method; answered with `Allow`.
-    public static let methodNotAllowed = HTTPStatus(code: 405)
+    public static let methodNotAllowed = ResponseStatus(code: 405)
     /// 408: the request did not arrive in time.
-    public static let requestTimeout = HTTPStatus(code: 408)
+    public static let requestTimeout = ResponseStatus(code: 408)
     /// 411: the request needs a `Content-Length`.
-    public static let lengthRequired = HTTPStatus(code: 411)
+    public static let lengthRequired = ResponseStatus(code: 411)
     /// 413: the body is over the limit.
-    public static let contentTooLarge = HTTPStatus(code: 413)
+    public static let contentTooLarge = ResponseStatus(code: 413)
     /// 414: the request line is over the limit.
-    public static let uriTooLong = HTTPStatus(code: 414)
+    public static let uriTooLong = ResponseStatus(code: 414)
     /// 415: the body's `Content-Type` is not accepted.
-    public static let unsupportedMediaType = HTTPStatus(code: 415)
+    public static let unsupportedMediaType = ResponseStatus(code: 415)
     /// 417: an `Expect` other than `100-continue`.
-    public static let expectationFailed = HTTPStatus(code: 417)
+    public static let expectationFailed = ResponseStatus(code: 417)
     /// 431: the header section is over its size or field-count limit.
-    public static let headerFieldsTooLarge = HTTPStatus(code: 431)
+    public static let headerFieldsTooLarge = ResponseStatus(code: 431)
     /// 500: the server failed.
-    public static let internalServerError = HTTPStatus(code: 500)
+    public static let internalServerError = ResponseStatus(code: 500)
     /// 501: a method or transfer coding the server does not implement.
-    public static let notImplemented = HTTPStatus(code: 501)
+    public static let notImplemented = ResponseStatus(code: 501)
     /// 503: over a limit or shutting down; try again later (see `Retry-After`).
-    public static let serviceUnavailable = HTTPStatus(code: 503)
+    public static let serviceUnavailable = ResponseStatus(code: 503)
     /// 505: an HTTP major version other than 1.
-    public static let versionNotSupported = HTTPStatus(code: 505)
+    public static let versionNotSupported = ResponseStatus(code: 505)
 
     static func standardReason(_ code: Int) -> String {
         switch code {
