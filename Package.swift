@@ -75,6 +75,7 @@ let package = Package(
         .testTarget(name: "HTTP1Tests", dependencies: ["HTTP1"]),
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer"]),
         .testTarget(name: "JSONRPCTests", dependencies: ["JSONRPC", "JSONRPCServer"]),
+        .testTarget(name: "JSONRPCClientTests", dependencies: ["JSONRPCClient"]),
         .testTarget(
             name: "GatewayEndToEndTests",
             dependencies: [

@@ -50,8 +50,12 @@ public final class Gateway: Sendable {
         }
     }
 
-    /// Binds and starts serving; returns the port.
+    /// Binds and starts serving; returns the port. Blocks the calling thread until every loop listens.
     public func start() throws -> Int { try server.start() }
+
+    /// Binds and starts serving; returns the port. Suspends, without blocking a thread, until every loop
+    /// listens.
+    public func start() async throws -> Int { try await server.start() }
 
     /// Runs the shutdown sequence; blocks until done.
     public func shutdown(_ plan: ShutdownPlan = ShutdownPlan()) -> ShutdownReport { server.shutdown(plan) }

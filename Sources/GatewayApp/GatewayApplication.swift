@@ -150,7 +150,7 @@ public final class GatewayApplication: Service, Sendable {
         }
         let port: Int
         do {
-            port = try gateway.start()
+            port = try await gateway.start()
         } catch {
             logger.critical("cannot start", metadata: ["error": "\(error)"])
             throw GatewayRunError(.bind, error)

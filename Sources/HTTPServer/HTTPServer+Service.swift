@@ -19,7 +19,7 @@ public struct HTTPServerService: Service {
 
     /// Starts the server (unless started) and returns when its shutdown sequence has ended.
     public func run() async throws {
-        if server.state.phase == .starting { try server.start() }
+        if server.state.phase == .starting { try await server.start() }
         let server = self.server
         let plan = self.plan
         await withGracefulShutdownHandler {

@@ -133,24 +133,30 @@ public final class HTTPServer: Sendable {
     ///   when the address cannot be bound (the server is then stopped).
     @discardableResult
     public func start() throws -> Int {
-        try life.withLock { l throws(HTTPServerLifecycleError) in
-            guard case .idle = l.phase else { throw HTTPServerLifecycleError() }
-            l.phase = .starting(pending: nil)
+        let ready = PosixSemaphore()
+        let port = Atomic<Int>(0)
+        try beginStart {
+            port.store($0, ordering: .releasing)
+            ready.post()
         }
-        let port: Int
-        do {
-            port = try bindAndStartLoops()
-        } catch {
-            finish(ShutdownReport(cutConnections: 0))
-            throw error
+        ready.wait()
+        return finishStart(port.load(ordering: .acquiring))
+    }
+
+    /// Binds, listens and starts the loops, suspending (not blocking a thread of the pool) until every loop
+    /// listens. Returns the bound port.
+    ///
+    /// - Throws: as `start()`.
+    @discardableResult
+    public func start() async throws -> Int {
+        let port = try await withCheckedThrowingContinuation { (c: CheckedContinuation<Int, any Error>) in
+            do {
+                try beginStart { c.resume(returning: $0) }
+            } catch {
+                c.resume(throwing: error)
+            }
         }
-        let pending = life.withLock { l -> ShutdownPlan? in
-            guard case .starting(let plan) = l.phase else { return nil }
-            l.phase = .serving
-            return plan
-        }
-        if let pending { triggerGracefulShutdown(pending) }
-        return port
+        return finishStart(port)
     }
 
     /// Ends a server that never served: loops closed, waiters told.
@@ -160,7 +166,40 @@ public final class HTTPServer: Sendable {
         stopped(report)
     }
 
-    private func bindAndStartLoops() throws -> Int {
+    /// Claims the start, binds, and starts the loops; `whenListening` gets the port once every loop listens.
+    private func beginStart(whenListening: @escaping @Sendable (Int) -> Void) throws {
+        try life.withLock { l throws(HTTPServerLifecycleError) in
+            guard case .idle = l.phase else { throw HTTPServerLifecycleError() }
+            l.phase = .starting(pending: nil)
+        }
+        do {
+            try bindAndStartLoops(whenListening: whenListening)
+        } catch {
+            finish(ShutdownReport(cutConnections: 0))
+            throw error
+        }
+    }
+
+    /// Serving from here on; a shutdown asked for during the start runs now.
+    private func finishStart(_ port: Int) -> Int {
+        state.setPhase(.serving)
+        logger.info(
+            "listening",
+            metadata: [
+                "host": "\(configuration.host)", "port": "\(port)", "loops": "\(group.loops.count)",
+                "connections.max": "\(core.maxConnections)", "connections.reserve": "\(core.connectionReserve)",
+                "memory.budget": "\(core.memoryBudget)",
+            ])
+        let pending = life.withLock { l -> ShutdownPlan? in
+            guard case .starting(let plan) = l.phase else { return nil }
+            l.phase = .serving
+            return plan
+        }
+        if let pending { triggerGracefulShutdown(pending) }
+        return port
+    }
+
+    private func bindAndStartLoops(whenListening: @escaping @Sendable (Int) -> Void) throws {
         let files = Posix.raiseFileLimit()
         core.deriveLimits(descriptorLimit: files, cgroupMemory: Posix.cgroupMemoryLimit())
         state.connectionCap.store(core.maxConnections, ordering: .relaxed)
@@ -175,7 +214,7 @@ public final class HTTPServer: Sendable {
         let core = self.core
         // Contexts exist before the threads do, so no loop writes the shared array.
         for loop in group.loops { core.contexts[loop.index] = LoopContext(loop: loop, core: core) }
-        let ready = PosixSemaphore()
+        let listening = Countdown(group.loops.count)
         group.start { loop in
             let context = core.contexts[loop.index]!
             loop.tick = { context.sweep() }
@@ -184,18 +223,8 @@ public final class HTTPServer: Sendable {
             } catch {
                 preconditionFailure("registering the listener: \(error)")
             }
-            ready.post()
+            if listening.done() { whenListening(port) }
         }
-        for _ in group.loops { ready.wait() }
-        state.setPhase(.serving)
-        logger.info(
-            "listening",
-            metadata: [
-                "host": "\(configuration.host)", "port": "\(port)", "loops": "\(group.loops.count)",
-                "connections.max": "\(core.maxConnections)", "connections.reserve": "\(core.connectionReserve)",
-                "memory.budget": "\(core.memoryBudget)",
-            ])
-        return port
     }
 
     /// Posts `body` to every loop with its context, without waiting: a loop busy in a handler must not hold

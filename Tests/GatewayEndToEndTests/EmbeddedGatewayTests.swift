@@ -27,7 +27,7 @@ struct EmbeddedGatewayTests {
             },
             ReadinessCheck(name: "fine", timeout: .seconds(1)) { nil },
         ])
-        let port = try gw.start()
+        let port = try await gw.start()
         defer { _ = gw.shutdown(ShutdownPlan(drainTimeout: .seconds(1), cancelTimeout: .seconds(1))) }
         let start = Date()
         // The checks' timers run on the cooperative pool: the blocking probe must not hold one of its threads.
