@@ -15,6 +15,13 @@ public struct ReadinessCheck: Sendable {
     let async: (@Sendable () async -> String?)?
     /// How long an asynchronous check may take before it counts as failed; zero for a synchronous one.
     public let timeout: Duration
+    /// The run of an asynchronous check now in progress, which every probe arriving meanwhile shares: a
+    /// flood of probes runs the check once at a time, not once per probe.
+    private let inFlight = InFlightCheck()
+
+    private final class InFlightCheck: Sendable {
+        let task = Mutex<Task<String?, Never>?>(nil)
+    }
 
     /// A synchronous check, answered on the event loop.
     ///
@@ -50,11 +57,22 @@ public struct ReadinessCheck: Sendable {
         self.timeout = timeout
     }
 
-    /// Runs the check, bounded by its timeout.
+    /// Runs the check, bounded by its timeout; joins the run in progress, if there is one.
     func run() async -> String? {
         if let sync { return sync() }
         guard let async else { return nil }
-        return await Self.withTimeout(timeout, async) ?? "timed out after \(timeout)"
+        let (timeout, inFlight) = (self.timeout, self.inFlight)
+        let run = inFlight.task.withLock { current -> Task<String?, Never> in
+            if let current { return current }
+            let started = Task {
+                let result = await Self.withTimeout(timeout, async) ?? "timed out after \(timeout)"
+                inFlight.task.withLock { $0 = nil }
+                return result
+            }
+            current = started
+            return started
+        }
+        return await run.value
     }
 
     /// The result of `body`, or nil when `timeout` passes first (the body is cancelled, not awaited).

@@ -6,9 +6,31 @@ import HTTPServer
 import JSONRPC
 import JSONRPCClient
 import JSONRPCServer
+import Synchronization
 import Testing
 
 struct GatewayTestingTests {
+    /// Probes arriving while an asynchronous check runs share that run: twenty at once run it once, not twenty
+    /// times (a probe flood must not multiply the load on the dependency being checked).
+    @Test func concurrent_probes_share_one_run_of_an_asynchronous_check() async throws {
+        let runs = Atomic<Int>(0)
+        let check = ReadinessCheck(name: "database", timeout: .seconds(5)) {
+            runs.add(1, ordering: .relaxed)
+            try? await Task.sleep(for: .milliseconds(500))
+            return nil
+        }
+        let client = GatewayTestClient(setup: GatewaySetup(services: [], readinessChecks: [check]))
+        let statuses = await withTaskGroup(of: Int.self) { group in
+            for _ in 0..<20 { group.addTask { await client.request("GET", "/readyz/database").status.code } }
+            return await group.reduce(into: []) { $0.append($1) }
+        }
+        #expect(statuses == Array(repeating: 200, count: 20))
+        #expect(runs.load(ordering: .relaxed) == 1)
+        // A probe after the run has ended runs the check again.
+        #expect(await client.request("GET", "/readyz/database").status.code == 200)
+        #expect(runs.load(ordering: .relaxed) == 2)
+    }
+
     @Test func a_service_is_tested_without_sockets_middleware_included() async throws {
         let log = EventLog()
         let client = GatewayTestClient(
