@@ -94,7 +94,12 @@ final class Connection: SelectorHandler {
             return
         }
         if events.contains(.read) || events.contains(.readHangup) || events.contains(.hangup) {
-            readAvailable()
+            if machine.acceptsRequests && events.isDisjoint(with: [.readHangup, .hangup]) && !wantsInput() {
+                // Input that must wait (over the memory budget, behind a call): not read; it stays in the kernel.
+                updateReadInterest()
+            } else {
+                readAvailable()
+            }
         }
         if !closed && events.contains(.write) {
             flush()
@@ -135,8 +140,12 @@ final class Connection: SelectorHandler {
                     sawEOF = true
                 case .processed(let n):
                     if !discard { parser.feed(UnsafeRawBufferPointer(rebasing: buffer[0..<n])) }
-                    // At most 256 KiB per connection and turn: parsing it stays well under a millisecond.
-                    if n == buffer.count && reads < 4 && (discard || parser.bufferedByteCount < 1 << 20) { continue }
+                    // At most 256 KiB per connection and turn: parsing it stays well under a millisecond. The
+                    // budget is checked before every further read, so a connection overshoots it by one read at most.
+                    if n == buffer.count && reads < 4 && (discard || wantsInput()) {
+                        recharge()
+                        continue
+                    }
                 }
             } catch {
                 abort(cut: false)
@@ -156,14 +165,12 @@ final class Connection: SelectorHandler {
         }
     }
 
-    /// Pipelined bytes piling up behind a slow call or unread responses: stop reading (at 1 MiB) until the
-    /// call is answered and the output has drained, so a client cannot grow our buffers without bound.
+    /// Stops or resumes reading as the state machine decides (`wantsInput`): pipelined bytes piling up behind
+    /// a slow call or unread responses wait in the kernel until the call is answered and the output has drained.
     private func updateReadInterest() {
         guard !closed, !machine.peerClosed, !machine.isLingering else { return }
         // After a closing response nothing more is parsed: stop reading until the linger phase drains the rest.
-        let backedUp =
-            !machine.acceptsRequests
-            || parser.bufferedByteCount >= 1 << 20 && (call != nil || out.count - written > 256 * 1024)
+        let backedUp = !wantsInput()
         if backedUp && interest.contains(.read) {
             setInterest(interest.subtracting(.read))
         } else if !backedUp && !interest.contains(.read) {
@@ -190,8 +197,22 @@ final class Connection: SelectorHandler {
 
     /// Parses and answers buffered requests until one goes async, output backs up, or bytes run out.
     func processInput() {
+        // Answers to pipelined requests pile up in `out`: at 256 KiB they are sent before parsing goes on. When
+        // the socket takes them all, parsing carries on at once (nothing else would wake it: no byte is left to
+        // read and no write is pending), up to 1 MiB of answers per loop turn; then the rest waits for the
+        // next turn, so one client's backlog cannot hold the loop.
+        var rounds = 0
         while call == nil && machine.acceptsRequests {
-            if out.count - written > 256 * 1024 { break }
+            if out.count - written > 256 * 1024 {
+                flush()
+                if closed || written < out.count { return }  // the socket is full: its write event resumes
+                rounds += 1
+                if rounds == 4 {
+                    let bound = LoopBound(self, on: context.loop)
+                    context.loop.execute { bound.value.resumeInput() }
+                    return
+                }
+            }
             let event: RequestParser.Event
             do {
                 event = try parser.next()
@@ -232,6 +253,14 @@ final class Connection: SelectorHandler {
         flush()
     }
 
+    /// Carries on with buffered pipelined requests on a later loop turn (see `processInput`).
+    private func resumeInput() {
+        guard !closed, call == nil, machine.acceptsRequests, parser.bufferedByteCount > 0 else { return }
+        processInput()
+        updateReadInterest()
+        recharge()
+    }
+
     /// Decides, before a body is read, whether the memory budget can hold it; refuses it (503, close) if not.
     private func admitBody(_ head: RequestHead) -> Bool {
         // Past the connection cap only probes are served: anything else is refused before its body is read.
@@ -254,6 +283,12 @@ final class Connection: SelectorHandler {
         bodyReserve = n
         recharge()
         return true
+    }
+
+    private func wantsInput() -> Bool {
+        machine.wantsInput(
+            buffered: parser.bufferedByteCount, callInFlight: call != nil, unsentOutput: out.count - written,
+            overBudget: overBudget(adding: 0))
     }
 
     private func overBudget(adding bytes: Int) -> Bool {

@@ -61,6 +61,18 @@ struct ConnectionStateMachine {
     var isLingering: Bool { state == .lingering }
     var isClosed: Bool { state == .closed }
 
+    /// Whether to read more from an open connection. Pipelined input waiting behind a call or behind unsent
+    /// output is parsed only later, so it is what a client can pile up: reading stops when 1 MiB of it is
+    /// buffered, and at once while the server is over its memory budget (§6), so that many connections
+    /// together cannot hold more than the budget. A connection with nothing pending reads on: it needs its
+    /// next request to make progress, and each one is checked against the budget from its head.
+    func wantsInput(buffered: Int, callInFlight: Bool, unsentOutput: Int, overBudget: Bool) -> Bool {
+        guard acceptsRequests else { return false }
+        let waiting = callInFlight || unsentOutput > 0
+        if waiting && overBudget { return false }
+        return !(buffered >= 1 << 20 && (callInFlight || unsentOutput > 256 * 1024))
+    }
+
     // MARK: reading
 
     /// Parsing stopped for want of bytes: idle, header or body time.

@@ -36,6 +36,21 @@ struct GatewayHTTPTests {
         #expect(h?.text == "ok")
     }
 
+    /// 20,000 small requests in one go: their answers pass the 256 KiB mark many times, and each time the
+    /// socket takes them at once, parsing must carry on by itself (it once waited for an event that never came,
+    /// and answered about 2,200 of them).
+    @Test func many_small_pipelined_requests_are_all_answered() throws {
+        let gw = try InProcessGateway()
+        let c = try RawClient(port: gw.port, timeout: 10)
+        let n = 20_000
+        let bytes = Array(String(repeating: "GET /healthz HTTP/1.1\r\nHost: t\r\n\r\n", count: n).utf8)
+        let writer = Thread { c.send(bytes) }
+        writer.start()
+        var answered = 0
+        while answered < n, let r = c.readResponse(), r.status == 200 { answered += 1 }
+        #expect(answered == n)
+    }
+
     @Test func expect_continue_gets_100_before_the_body_is_sent() throws {
         let gw = try InProcessGateway()
         let c = try RawClient(port: gw.port, timeout: 2)
