@@ -120,8 +120,9 @@ final class Readiness: Sendable {
 
     /// 200 while every event loop turns; a loop stuck for 5 s makes the process unhealthy (restart it).
     func liveness() -> ServerResponse {
+        let now = ContinuousClock.now
         for loop in loops {
-            let stuck = loop.sinceLastTurn
+            let stuck = loop.sinceLastTurn(now: now)
             guard stuck > .seconds(5) else { continue }
             return .text(
                 .serviceUnavailable,

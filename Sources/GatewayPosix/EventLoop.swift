@@ -99,9 +99,12 @@ public final class EventLoop: @unchecked Sendable {
 
     /// Time since the loop last turned (zero before it first did); a loop stuck in a handler stops turning.
     /// Thread-safe.
-    public var sinceLastTurn: Duration {
+    public var sinceLastTurn: Duration { sinceLastTurn(now: .now) }
+
+    /// Time from the loop's last turn to `now` (zero before it first turned). Thread-safe.
+    public func sinceLastTurn(now: ContinuousClock.Instant) -> Duration {
         guard let last = lastTurn.load() else { return .zero }
-        return max(.zero, last.duration(to: .now))
+        return max(.zero, last.duration(to: now))
     }
 
     // MARK: registration (loop thread)

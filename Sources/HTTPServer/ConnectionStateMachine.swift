@@ -66,10 +66,13 @@ struct ConnectionStateMachine {
     /// buffered, and at once while the server is over its memory budget (§6), so that many connections
     /// together cannot hold more than the budget. A connection with nothing pending reads on: it needs its
     /// next request to make progress, and each one is checked against the budget from its head.
-    func wantsInput(buffered: Int, callInFlight: Bool, unsentOutput: Int, overBudget: Bool) -> Bool {
+    /// (`overBudget` is only evaluated for a connection with something pending: it reads a shared counter.)
+    func wantsInput(
+        buffered: Int, callInFlight: Bool, unsentOutput: Int, overBudget: @autoclosure () -> Bool
+    ) -> Bool {
         guard acceptsRequests else { return false }
         let waiting = callInFlight || unsentOutput > 0
-        if waiting && overBudget { return false }
+        if waiting && overBudget() { return false }
         return !(buffered >= 1 << 20 && (callInFlight || unsentOutput > 256 * 1024))
     }
 
