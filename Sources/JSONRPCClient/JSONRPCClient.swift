@@ -282,30 +282,22 @@ public final class JSONRPCClient: Sendable {
                 retryable = false
             }
             if r.curlCode == 0 { lastAnswer = AttemptResult(status: r.status, body: r.body, attempts: attempt) }
-            let outOfAttempts = attempt >= configuration.retry.maxAttempts
-            if !retryable || outOfAttempts {
-                if r.curlCode != 0 {
-                    if var answer = lastAnswer {
-                        answer.attempts = attempt
-                        return answer
-                    }
+            // The last attempt's outcome: its answer, else (a transport failure) the last answer the server gave
+            // on an earlier attempt, else the transport error.
+            func final() throws(JSONRPCClientError) -> AttemptResult {
+                guard r.curlCode != 0 else { return AttemptResult(status: r.status, body: r.body, attempts: attempt) }
+                guard var answer = lastAnswer else {
                     throw JSONRPCClientError(.transport(code: r.curlCode, message: r.curlMessage), attempts: attempt)
                 }
-                return AttemptResult(status: r.status, body: r.body, attempts: attempt)
+                answer.attempts = attempt
+                return answer
             }
+            let outOfAttempts = attempt >= configuration.retry.maxAttempts
+            if !retryable || outOfAttempts { return try final() }
             // Full jitter over the current backoff step, never below what Retry-After asks for.
             let jittered = Duration.nanoseconds(Int64.random(in: 0...max(1, Int64(Self.ms(backoff)) * 1_000_000)))
             let wait = max(jittered, retryAfter ?? .zero)
-            if clock.now + wait >= deadline {
-                if r.curlCode != 0 {
-                    if var answer = lastAnswer {
-                        answer.attempts = attempt
-                        return answer
-                    }
-                    throw JSONRPCClientError(.transport(code: r.curlCode, message: r.curlMessage), attempts: attempt)
-                }
-                return AttemptResult(status: r.status, body: r.body, attempts: attempt)
-            }
+            if clock.now + wait >= deadline { return try final() }
             do {
                 try await Task.sleep(for: wait)
             } catch {

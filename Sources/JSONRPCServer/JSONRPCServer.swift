@@ -215,18 +215,28 @@ public final class JSONRPCServer: Sendable {
         }
         let idText = envelope.idText
         if waited && Task.isCancelled || !call.start(index) { return notStarted(idText, call) }
-        let context = RPCContext(
-            idText: idText, method: envelope.method, call: call, baseLogger: logger, headers: headers,
-            maxDepth: configuration.maxDepth, pool: blockingPool)
+        let context = makeContext(envelope, call: call, headers: headers)
         do {
-            let result = try await handler(envelope.paramsText, context)
-            guard let idText else { return nil }
-            var out: [UInt8] = []
-            RPCResponseWriter.success(result: result, idText: idText, into: &out)
-            return out
+            return Self.success(try await handler(envelope.paramsText, context), idText: idText)
         } catch {
             return failure(error, idText: idText, call: call, context: context)
         }
+    }
+
+    private func makeContext(_ envelope: RPCEnvelope, call: RPCCall, headers: [(name: String, value: String)])
+        -> RPCContext
+    {
+        RPCContext(
+            idText: envelope.idText, method: envelope.method, call: call, baseLogger: logger, headers: headers,
+            maxDepth: configuration.maxDepth, pool: blockingPool)
+    }
+
+    /// The answer carrying `result`; nil for a notification.
+    private static func success(_ result: [UInt8], idText: [UInt8]?) -> [UInt8]? {
+        guard let idText else { return nil }
+        var out: [UInt8] = []
+        RPCResponseWriter.success(result: result, idText: idText, into: &out)
+        return out
     }
 
     /// An entry that was not a valid request: its error, with the id when one could be read.
@@ -251,17 +261,11 @@ public final class JSONRPCServer: Sendable {
             return out
         }
         if waited && Task.isCancelled || !call.start(index) { return notStarted(idText, call) }
-        let context = RPCContext(
-            idText: idText, method: envelope.method, call: call, baseLogger: logger, headers: headers,
-            maxDepth: configuration.maxDepth, pool: blockingPool)
+        let context = makeContext(envelope, call: call, headers: headers)
         let invocation = RPCInvocation(
             method: envelope.method, params: envelope.paramsText, isNotification: idText == nil)
         do {
-            let result = try await intercepted(0, invocation, context, handler)
-            guard let idText else { return nil }
-            var out: [UInt8] = []
-            RPCResponseWriter.success(result: result, idText: idText, into: &out)
-            return out
+            return Self.success(try await intercepted(0, invocation, context, handler), idText: idText)
         } catch {
             return failure(error, idText: idText, call: call, context: context)
         }
