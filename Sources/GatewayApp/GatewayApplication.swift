@@ -156,10 +156,13 @@ public final class GatewayApplication: Service, Sendable {
             throw GatewayRunError(.bind, error)
         }
         let plan = configuration.shutdown
+        var signals: ShutdownSignals.Observation? = nil
+        // This run's listener goes when it returns: a program that runs gateways in turn keeps none of the old.
+        defer { signals?.cancel() }
         if configuration.handlesSignals {
             let count = Atomic<Int>(0)
             let logger = self.logger
-            ShutdownSignals.observe { signal in
+            signals = ShutdownSignals.observe { signal in
                 if count.add(1, ordering: .relaxed).newValue == 1 {
                     logger.info("signal received", metadata: ["signal": "\(ShutdownSignals.name(signal))"])
                     server.triggerGracefulShutdown(plan)
