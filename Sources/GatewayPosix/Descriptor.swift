@@ -52,6 +52,40 @@ extension Descriptor {
     }
 }
 
+/// A descriptor on its way to another thread inside a closure (which cannot carry a non-copyable value).
+///
+/// The receiver takes it with `take()`. If the closure is dropped without running, as happens to work posted
+/// to a loop that closes first, the descriptor is closed when the last reference goes, and `onDrop` runs (to
+/// uncount the connection): never leaked.
+///
+/// ```swift
+/// let transit = DescriptorInTransit(socket)
+/// loop.execute { serve(transit.take()) }
+/// ```
+public final class DescriptorInTransit: Sendable {
+    private let fd: Mutex<Int32?>
+    private let onDrop: (@Sendable () -> Void)?
+
+    /// Carries `descriptor`; `onDrop` runs if it is closed here, never taken.
+    public init(_ descriptor: consuming Descriptor, onDrop: (@Sendable () -> Void)? = nil) {
+        fd = Mutex(descriptor.releaseForHandOff())
+        self.onDrop = onDrop
+    }
+
+    /// The descriptor, for its new owner; once only.
+    public func take() -> Descriptor {
+        guard let raw = fd.withLock({ $0.take() }) else { preconditionFailure("descriptor taken twice") }
+        return Descriptor(owning: raw)
+    }
+
+    deinit {
+        if let raw = fd.withLock({ $0.take() }) {
+            Descriptor(owning: raw).close()
+            onDrop?()
+        }
+    }
+}
+
 /// A descriptor shared by several users (the listening socket, registered with every loop) and closed once,
 /// by whichever asks first.
 public final class SharedDescriptor: Sendable {

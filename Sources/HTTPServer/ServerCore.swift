@@ -92,15 +92,13 @@ final class ServerCore: @unchecked Sendable {
         }
         let core = self
         let index = target.loop.index
-        let fd = descriptor.releaseForHandOff()
+        let state = self.state
+        // Closed and uncounted if the closure never runs: refused by a closed loop, or dropped by one that closes
+        // before its turn (the server is stopping).
+        let transit = DescriptorInTransit(descriptor) { state.connectionCount.add(-1, ordering: .relaxed) }
         // The context is looked up again on its own thread: only that thread may touch it.
-        let sent = target.loop.execute {
-            body(core, Descriptor(owning: fd), core.contexts[index]!)
-        }
-        if !sent {
-            // That loop has closed (the server is stopping): the connection is closed here, not leaked.
-            Descriptor(owning: fd).close()
-            state.connectionCount.add(-1, ordering: .relaxed)
+        _ = target.loop.execute {
+            body(core, transit.take(), core.contexts[index]!)
         }
     }
 

@@ -38,6 +38,38 @@ struct DescriptorTests {
         Descriptor(owning: w).close()
     }
 
+    /// Work accepted by a loop that closes before running it is dropped; the descriptor it carried is closed
+    /// with it, and its owner told, instead of leaking.
+    @Test func a_descriptor_in_a_dropped_closure_is_closed_not_leaked() throws {
+        let (r, w) = Self.pipePair()
+        let dropped = Atomic<Int>(0)
+        let group = try EventLoopGroup(threads: 1)  // never started: what it is given waits, then is dropped
+        do {
+            let transit = DescriptorInTransit(Descriptor(owning: r)) { dropped.add(1, ordering: .relaxed) }
+            #expect(group.loops[0].execute { transit.take().close() })
+        }
+        #expect(Self.readerOpen(writeEnd: w), "still owned by the queued closure")
+        group.shutdown()
+        #expect(!Self.readerOpen(writeEnd: w))
+        #expect(dropped.load(ordering: .relaxed) == 1)
+        Descriptor(owning: w).close()
+    }
+
+    @Test func a_descriptor_in_transit_that_is_taken_is_its_new_owners() {
+        let (r, w) = Self.pipePair()
+        let dropped = Atomic<Int>(0)
+        var taken: Descriptor? = nil
+        do {
+            let transit = DescriptorInTransit(Descriptor(owning: r)) { dropped.add(1, ordering: .relaxed) }
+            taken = transit.take()
+        }
+        #expect(Self.readerOpen(writeEnd: w))
+        #expect(dropped.load(ordering: .relaxed) == 0)
+        taken.take()?.close()
+        #expect(!Self.readerOpen(writeEnd: w))
+        Descriptor(owning: w).close()
+    }
+
     @Test func a_shared_descriptor_closes_once_whoever_asks() {
         let (r, w) = Self.pipePair()
         let shared = SharedDescriptor(Descriptor(owning: r))
