@@ -95,14 +95,29 @@ int cgw_available_cpus(void) {
 #include <pthread.h>
 #include <time.h>
 #include <errno.h>
-/// Joins `thread` unless it is still running after `timeout_ms`: then 0 is not returned (ETIMEDOUT).
-int cgw_timed_join(pthread_t thread, long timeout_ms) {
+/// `timeout_ms` from now on CLOCK_MONOTONIC: a deadline that setting the wall clock cannot move.
+static struct timespec cgw_monotonic_deadline(long timeout_ms) {
     struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
+    clock_gettime(CLOCK_MONOTONIC, &ts);
     ts.tv_sec += timeout_ms / 1000;
     ts.tv_nsec += (timeout_ms % 1000) * 1000000L;
     if (ts.tv_nsec >= 1000000000L) { ts.tv_sec += 1; ts.tv_nsec -= 1000000000L; }
-    return pthread_timedjoin_np(thread, NULL, &ts);
+    return ts;
+}
+
+/// Joins `thread` unless it is still running after `timeout_ms`: then 0 is not returned (ETIMEDOUT).
+int cgw_timed_join(pthread_t thread, long timeout_ms) {
+    struct timespec ts = cgw_monotonic_deadline(timeout_ms);
+    return pthread_clockjoin_np(thread, NULL, CLOCK_MONOTONIC, &ts);
+}
+
+/// Waits for `sem` at most `timeout_ms` (EINTR retried): 0 when it was posted, else -1 (ETIMEDOUT).
+int cgw_sem_timed_wait(sem_t *sem, long timeout_ms) {
+    struct timespec ts = cgw_monotonic_deadline(timeout_ms);
+    for (;;) {
+        if (sem_clockwait(sem, CLOCK_MONOTONIC, &ts) == 0) return 0;
+        if (errno != EINTR) return -1;
+    }
 }
 
 /// Stops a listening socket from accepting at once (Linux: pending and new connections are refused), without

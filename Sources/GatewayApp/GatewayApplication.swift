@@ -90,22 +90,26 @@ public final class GatewayApplication: Service, Sendable {
 
     /// Starts the shutdown sequence now, from any thread (no pool thread needed); later calls do nothing.
     public func triggerGracefulShutdown() {
-        if let server {
-            server.triggerGracefulShutdown(configuration.shutdown)
-        } else {
-            early.withLock { $0.shutdown = true }
+        // Decided under `early`'s lock, which `run()` holds while it makes the server and takes the early
+        // requests: a request is either seen by `run()` or sent to the server, never lost in between.
+        let server = early.withLock { e -> HTTPServer? in
+            if let server = self.server { return server }
+            e.shutdown = true
+            return nil
         }
+        server?.triggerGracefulShutdown(configuration.shutdown)
     }
 
     /// Calls `body` once the server's shutdown sequence has ended (on the thread that ran it), even while a
     /// service's `start()` or `stop()` is still pending; registered before `run()`, it is kept until the server
     /// exists. `gateway serve` uses it to exit on time whatever the pool is doing.
     public func whenServerStopped(_ body: @escaping @Sendable (ShutdownReport) -> Void) {
-        if let server {
-            server.whenStopped(body)
-        } else {
-            early.withLock { $0.stopped.append(body) }
+        let server = early.withLock { e -> HTTPServer? in
+            if let server = self.server { return server }
+            e.stopped.append(body)
+            return nil
         }
+        server?.whenStopped(body)
     }
 
     /// Binds, starts the services, serves until shut down, stops the services.
@@ -133,15 +137,15 @@ public final class GatewayApplication: Service, Sendable {
             state.withLock { $0 = .idle }
             throw error
         }
-        state.withLock { $0 = .running(gateway) }
+        let (shutdownEarly, callbacks) = early.withLock { e in
+            state.withLock { $0 = .running(gateway) }
+            defer { e.stopped = [] }
+            return (e.shutdown, e.stopped)
+        }
         var report: ShutdownReport? = nil
         defer { state.withLock { $0 = .stopped(gateway, report) } }
 
         let server = gateway.server
-        let (shutdownEarly, callbacks) = early.withLock { e in
-            defer { e.stopped = [] }
-            return (e.shutdown, e.stopped)
-        }
         for c in callbacks { server.whenStopped(c) }
         if shutdownEarly {
             // Asked to stop before serving: nothing to start, nothing to drain.

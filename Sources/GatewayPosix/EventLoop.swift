@@ -53,6 +53,17 @@ public final class EventLoop: @unchecked Sendable {
     public var tickInterval: Duration = .milliseconds(50)
     @exclusivity(unchecked) private var nextTick = ContinuousClock.now
 
+    /// Work put off until the next turn, after that turn's events (`executeNextTurn`).
+    private var nextTurn: [() -> Void] = []
+
+    /// Runs `body` on the next turn of this loop, after the events that turn brings: a way to continue long
+    /// work without holding the loop (unlike `execute`, whose closures run in the same turn). Loop thread only;
+    /// dropped if the loop stops first.
+    public func executeNextTurn(_ body: @escaping () -> Void) {
+        assertInLoop()
+        nextTurn.append(body)
+    }
+
     /// Brings the next tick forward to `instant` if it is sooner: a deadline due before the regular tick is
     /// then honoured to the millisecond. Loop thread only.
     public func tick(noLaterThan instant: ContinuousClock.Instant) {
@@ -202,7 +213,7 @@ public final class EventLoop: @unchecked Sendable {
         cgw_set_thread_name("gateway-loop-\(index)")
         while !stopping.load(ordering: .relaxed) {
             var timeout: Int32 = -1
-            if !localJobs.isEmpty {
+            if !localJobs.isEmpty || !nextTurn.isEmpty {
                 timeout = 0
             } else if tick != nil {
                 timeout = Int32(min(ContinuousClock.now.duration(to: nextTick).millisecondsRoundedUp, 1000))
@@ -231,6 +242,11 @@ public final class EventLoop: @unchecked Sendable {
             }
             if !clockRead { now = ContinuousClock.now }
             lastTurn.store(now)
+            if !nextTurn.isEmpty {
+                let due = nextTurn
+                nextTurn = []
+                for body in due { body() }
+            }
             runJobs()
             if let tick {
                 if now >= nextTick {

@@ -1,4 +1,5 @@
 // A counting semaphore for threads of our own (main, the shutdown thread): an event to wait for, not a sleep.
+private import CGatewayLinux
 #if canImport(Glibc)
     import Glibc
 #endif
@@ -21,19 +22,9 @@ public final class PosixSemaphore: @unchecked Sendable {
     /// Blocks the calling thread until a `post()`. Never call it on the cooperative pool or an event loop.
     public func wait() { while sem_wait(sem) != 0 {} }
 
-    /// Like `wait()`, bounded; false when the time ran out first.
+    /// Like `wait()`, bounded; false when the time ran out first. The bound is on the monotonic clock: setting
+    /// the wall clock back (NTP, a resumed VM) does not stretch it.
     public func wait(timeoutMilliseconds ms: Int) -> Bool {
-        var ts = timespec()
-        clock_gettime(CLOCK_REALTIME, &ts)
-        ts.tv_sec += ms / 1000
-        ts.tv_nsec += (ms % 1000) * 1_000_000
-        if ts.tv_nsec >= 1_000_000_000 {
-            ts.tv_sec += 1
-            ts.tv_nsec -= 1_000_000_000
-        }
-        while true {
-            if sem_timedwait(sem, &ts) == 0 { return true }
-            if errno != EINTR { return false }
-        }
+        cgw_sem_timed_wait(sem, ms) == 0
     }
 }

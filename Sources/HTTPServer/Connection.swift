@@ -208,8 +208,7 @@ final class Connection: SelectorHandler {
                 if closed || written < out.count { return }  // the socket is full: its write event resumes
                 rounds += 1
                 if rounds == 4 {
-                    let bound = LoopBound(self, on: context.loop)
-                    context.loop.execute { bound.value.resumeInput() }
+                    context.loop.executeNextTurn { [self] in resumeInput() }
                     return
                 }
             }

@@ -53,8 +53,9 @@ public final class HTTPServer: Sendable {
     private struct Life {
         enum Phase {
             case idle
-            /// Binding and starting the loops; a shutdown asked for meanwhile runs as soon as they are up.
-            case starting(pending: ShutdownPlan?)
+            /// Binding and starting the loops; a shutdown asked for meanwhile runs as soon as they are up (skipped
+            /// ahead at once if it was also escalated).
+            case starting(pending: ShutdownPlan?, escalated: Bool)
             case serving
             /// The sequence runs, started at `since`; `escalated` once told to skip ahead.
             case stopping(since: ContinuousClock.Instant, escalated: Bool)
@@ -170,7 +171,7 @@ public final class HTTPServer: Sendable {
     private func beginStart(whenListening: @escaping @Sendable (Int) -> Void) throws {
         try life.withLock { l throws(HTTPServerLifecycleError) in
             guard case .idle = l.phase else { throw HTTPServerLifecycleError() }
-            l.phase = .starting(pending: nil)
+            l.phase = .starting(pending: nil, escalated: false)
         }
         do {
             try bindAndStartLoops(whenListening: whenListening)
@@ -182,7 +183,13 @@ public final class HTTPServer: Sendable {
 
     /// Serving from here on; a shutdown asked for during the start runs now.
     private func finishStart(_ port: Int) -> Int {
-        state.setPhase(.serving)
+        let (pending, escalated) = life.withLock { l -> (ShutdownPlan?, Bool) in
+            guard case .starting(let plan, let escalated) = l.phase else { return (nil, false) }
+            l.phase = .serving
+            return (plan, escalated)
+        }
+        // With a shutdown pending, readiness never reads "serving": it fails from the first instant (§2).
+        state.setPhase(pending == nil ? .serving : .delaying)
         logger.info(
             "listening",
             metadata: [
@@ -190,12 +197,10 @@ public final class HTTPServer: Sendable {
                 "connections.max": "\(core.maxConnections)", "connections.reserve": "\(core.connectionReserve)",
                 "memory.budget": "\(core.memoryBudget)",
             ])
-        let pending = life.withLock { l -> ShutdownPlan? in
-            guard case .starting(let plan) = l.phase else { return nil }
-            l.phase = .serving
-            return plan
+        if let pending {
+            triggerGracefulShutdown(pending)
+            if escalated { escalateShutdown() }
         }
-        if let pending { triggerGracefulShutdown(pending) }
         return port
     }
 
@@ -239,9 +244,17 @@ public final class HTTPServer: Sendable {
     /// Asks a running shutdown sequence to skip to cancelling (a second signal); nothing otherwise.
     public func escalateShutdown() {
         let running = life.withLock { l -> Bool in
-            guard case .stopping(let since, false) = l.phase else { return false }
-            l.phase = .stopping(since: since, escalated: true)
-            return true
+            switch l.phase {
+            case .stopping(let since, false):
+                l.phase = .stopping(since: since, escalated: true)
+                return true
+            case .starting(let pending?, _):
+                // Remembered: the sequence skips ahead as soon as it starts.
+                l.phase = .starting(pending: pending, escalated: true)
+                return false
+            default:
+                return false
+            }
         }
         if running { wake.post() }
     }
@@ -264,8 +277,8 @@ public final class HTTPServer: Sendable {
             case .idle:
                 l.phase = .stopping(since: .now, escalated: false)
                 return .neverStarted
-            case .starting(let pending):
-                l.phase = .starting(pending: pending ?? plan)
+            case .starting(let pending, let escalated):
+                l.phase = .starting(pending: pending ?? plan, escalated: escalated)
                 return .deferred
             case .serving:
                 let now = ContinuousClock.now

@@ -10,6 +10,8 @@ public enum JSONValueDecoder {
     public static func decode<T: Decodable>(_ type: T.Type, from value: JSONValue) throws -> T {
         // An identity compare, not a cast: `as? T` costs a runtime cast on every call.
         if T.self == JSONValue.self { return unsafeBitCast(value, to: T.self) }
+        // JSON null is a value here, not an absent one: `.some(.null)`, as `as? T` gave.
+        if T.self == JSONValue?.self { return unsafeBitCast(JSONValue?.some(value), to: T.self) }
         return try T(from: ValueDecoder(value: value, codingPath: []))
     }
 }

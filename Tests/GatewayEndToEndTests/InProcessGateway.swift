@@ -59,6 +59,7 @@ final class InProcessGateway: TestGateway {
         self.harness = harness
         port = bound.load(ordering: .acquiring)
         if port == 0 {
+            stopped.store(true, ordering: .relaxed)  // deinit runs when init throws: nothing is left to stop
             ended.wait()
             harness.shutdown()
             throw failure.withLock { $0 } ?? GatewayRunError.notServing

@@ -85,16 +85,9 @@ struct EventLoopTests {
     @Test func work_sent_to_a_closed_loop_is_refused_not_dropped() throws {
         let group = try EventLoopGroup(threads: 1)
         group.start()
-        let ran = Atomic<Bool>(false)
-        let done = Atomic<Bool>(false)
-        #expect(
-            group.loops[0].execute {
-                ran.store(true, ordering: .relaxed)
-                done.store(true, ordering: .releasing)
-            })
-        for _ in 0..<5000 where !done.load(ordering: .acquiring) { usleep(1000) }
-        let didRun = ran.load(ordering: .relaxed)
-        #expect(didRun)
+        let ran = PosixSemaphore()
+        #expect(group.loops[0].execute { ran.post() })
+        #expect(ran.wait(timeoutMilliseconds: 5000))
         group.shutdown()
         #expect(!group.loops[0].execute {})
     }
@@ -105,11 +98,35 @@ struct EventLoopTests {
         defer { group.shutdown() }
         let loop = group.loops[0]
         #expect(!loop.inLoop)
-        let inside = Atomic<Int>(0)
-        loop.execute { inside.store(loop.inLoop ? 1 : 2, ordering: .releasing) }
-        for _ in 0..<5000 where inside.load(ordering: .acquiring) == 0 { usleep(1000) }
-        let seen = inside.load(ordering: .acquiring)
-        #expect(seen == 1)
+        let inside = Atomic<Bool>(false)
+        let done = PosixSemaphore()
+        loop.execute {
+            inside.store(loop.inLoop, ordering: .relaxed)
+            done.post()
+        }
+        #expect(done.wait(timeoutMilliseconds: 5000))
+        let seen = inside.load(ordering: .relaxed)
+        #expect(seen)
+    }
+
+    /// Work put off with `executeNextTurn` runs after what `execute` posts meanwhile, on a later turn; with
+    /// `execute` alone, long work re-posting itself would run in the same turn again and again.
+    @Test func work_put_off_runs_on_the_next_turn() throws {
+        let group = try EventLoopGroup(threads: 1)
+        group.start()
+        defer { group.shutdown() }
+        let loop = group.loops[0]
+        let order = Mutex<[String]>([])
+        let done = PosixSemaphore()
+        loop.execute {
+            loop.executeNextTurn {
+                order.withLock { $0.append("next turn") }
+                done.post()
+            }
+            loop.execute { order.withLock { $0.append("same turn") } }
+        }
+        #expect(done.wait(timeoutMilliseconds: 5000))
+        #expect(order.withLock { $0 } == ["same turn", "next turn"])
     }
 
     @Test func a_registration_id_travels_with_its_descriptor_number() {

@@ -102,6 +102,8 @@ struct JSONValueEncoderTests {
         try roundTrip("é\n", #""é\n""#)
         try roundTrip(JSONValue.array([1, "x"]), #"[1,"x"]"#)
         #expect(throws: EncodingError.self) { try JSONValueEncoder.encode(Float.infinity) }
+        // A JSON null decoded as `JSONValue?` is the value null, not an absent value.
+        #expect(try JSONValueDecoder.decode(JSONValue?.self, from: .null) == .some(.null))
         #expect(throws: DecodingError.self) { try JSONValueDecoder.decode(UInt16.self, from: -1) }
         #expect(throws: DecodingError.self) { try JSONValueDecoder.decode(String.self, from: 1) }
     }

@@ -9,6 +9,7 @@
 #include <sys/uio.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <semaphore.h>
 
 static const uint32_t cgw_EPOLLIN = EPOLLIN;
 static const uint32_t cgw_EPOLLOUT = EPOLLOUT;
@@ -38,6 +39,7 @@ int cgw_errno(void);
 int cgw_available_cpus(void);
 #include <pthread.h>
 int cgw_timed_join(pthread_t thread, long timeout_ms);
+int cgw_sem_timed_wait(sem_t *sem, long timeout_ms);
 int cgw_shutdown_listener(int fd);
 /// Installs handlers for SIGTERM and SIGINT that write the signal number (one byte) to a pipe whose read end is
 /// returned in `read_fd`, unblocks both in the calling thread, and ignores SIGPIPE. Any thread may take the
