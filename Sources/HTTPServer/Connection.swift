@@ -445,6 +445,14 @@ final class Connection: SelectorHandler {
         finalClose()
     }
 
+    /// Closed by the last step of a shutdown: counted as cut when it still owes the client something, an
+    /// unanswered call or an answer not wholly sent (a reader too slow for the drain).
+    func closeAtStop() {
+        let unanswered = call.map { !$0.answered } ?? false
+        if unanswered || written < out.count { core.state.cutConnections.add(1, ordering: .relaxed) }
+        finalClose()
+    }
+
     func finalClose() {
         guard !closed else { return }
         if let call, !call.answered {

@@ -454,7 +454,7 @@ public final class HTTPServer: Sendable {
             onEveryLoop { ctx in for c in ctx.connections { c.cancelCall() } }
         case .stop:
             onEveryLoop { ctx in
-                for c in ctx.connections where !c.closed { c.abort(cut: c.call != nil) }
+                for c in ctx.connections where !c.closed { c.closeAtStop() }
             }
         }
     }

@@ -176,6 +176,19 @@ struct HardeningTests {
         #expect(s.state.refusedForMemoryCount == 1)
     }
 
+    /// A 32 MiB answer to a client that reads none of it outlasts the drain: the stop closes it, and the report
+    /// counts it as cut (the answer was owed), not as a clean close.
+    @Test func an_answer_still_unsent_at_the_stop_counts_as_cut() throws {
+        let big = String(repeating: "x", count: 32 << 20)
+        let s = try server { _, _ in .response(.text(.ok, big)) }
+        let reader = try RawClient(port: s.port)
+        reader.send(Self.post("{}"))
+        // The answer is queued once the buffered bytes count it (a server state, not an event a test can await).
+        for _ in 0..<5000 where s.state.bufferedByteCount < 1 << 20 { usleep(1000) }
+        #expect(s.state.bufferedByteCount >= 1 << 20)
+        #expect(s.shutdown(Self.quick).cutConnections == 1)
+    }
+
     @Test func a_shutdown_asked_for_before_start_is_not_lost_and_start_is_refused() throws {
         var c = HTTPServerConfiguration()
         c.port = 0

@@ -76,6 +76,8 @@ struct MalformedRequestTests {
         ("GET /a b HTTP/1.1\r\n\(h)\r\n", 400, "space in target"),
         ("GET a HTTP/1.1\r\n\(h)\r\n", 400, "relative target"),
         ("GET * HTTP/1.1\r\n\(h)\r\n", 400, "asterisk outside OPTIONS"),
+        ("GET /healthz#a HTTP/1.1\r\n\(h)\r\n", 400, "fragment in an origin-form target"),
+        ("GET http://t/x#a HTTP/1.1\r\n\(h)\r\n", 400, "fragment in an absolute-form target"),
         ("G@T / HTTP/1.1\r\n\(h)\r\n", 400, "invalid method byte"),
         ("GET / HTTP/2.0\r\n\(h)\r\n", 505, "HTTP/2.0"),
         ("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", 505, "HTTP/2 preface"),
