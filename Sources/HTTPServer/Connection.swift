@@ -94,8 +94,9 @@ final class Connection: SelectorHandler {
             return
         }
         if events.contains(.read) || events.contains(.readHangup) || events.contains(.hangup) {
-            if machine.acceptsRequests && events.isDisjoint(with: [.readHangup, .hangup]) && !wantsInput() {
-                // Input that must wait (over the memory budget, behind a call): not read; it stays in the kernel.
+            if machine.acceptsRequests && !events.contains(.hangup) && !wantsInput() {
+                // Input that must wait (over the memory budget, behind a call) is not read, a FIN after it
+                // included: it stays in the kernel, and reading resumes when the wait is over.
                 updateReadInterest()
             } else {
                 readAvailable()
@@ -169,12 +170,14 @@ final class Connection: SelectorHandler {
     /// a slow call or unread responses wait in the kernel until the call is answered and the output has drained.
     private func updateReadInterest() {
         guard !closed, !machine.peerClosed, !machine.isLingering else { return }
-        // After a closing response nothing more is parsed: stop reading until the linger phase drains the rest.
-        let backedUp = !wantsInput()
-        if backedUp && interest.contains(.read) {
-            setInterest(interest.subtracting(.read))
-        } else if !backedUp && !interest.contains(.read) {
-            setInterest(interest.union(.read))
+        // After a closing response nothing more is parsed: stop reading until the linger phase drains the rest
+        // (the peer's FIN is still watched for). A paused open connection does not watch for the FIN either:
+        // finding it would mean reading everything sent before it.
+        let reading: SelectorEvents = machine.acceptsRequests ? [.read, .readHangup] : .read
+        if !wantsInput() {
+            if !interest.isDisjoint(with: reading) { setInterest(interest.subtracting(reading)) }
+        } else if !interest.isSuperset(of: reading) {
+            setInterest(interest.union(reading))
         }
     }
 
@@ -203,13 +206,17 @@ final class Connection: SelectorHandler {
         // next turn, so one client's backlog cannot hold the loop.
         var rounds = 0
         while call == nil && machine.acceptsRequests {
-            if out.count - written > 256 * 1024 {
+            // Over the memory budget, no new answer is made while an earlier one waits for the client.
+            let unsent = out.count - written
+            if unsent > 256 * 1024 || unsent > 0 && overBudget(adding: 0) {
                 flush()
                 if closed || written < out.count { return }  // the socket is full: its write event resumes
-                rounds += 1
-                if rounds == 4 {
-                    context.loop.executeNextTurn { [self] in resumeInput() }
-                    return
+                if unsent > 256 * 1024 {
+                    rounds += 1
+                    if rounds == 4 {
+                        context.loop.executeNextTurn { [self] in resumeInput() }
+                        return
+                    }
                 }
             }
             let event: RequestParser.Event
@@ -287,7 +294,7 @@ final class Connection: SelectorHandler {
     private func wantsInput() -> Bool {
         machine.wantsInput(
             buffered: parser.bufferedByteCount, callInFlight: call != nil, unsentOutput: out.count - written,
-            overBudget: overBudget(adding: 0))
+            readingBody: parser.isReadingBody, overBudget: overBudget(adding: 0))
     }
 
     private func overBudget(adding bytes: Int) -> Bool {

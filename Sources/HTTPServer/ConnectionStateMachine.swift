@@ -61,19 +61,23 @@ struct ConnectionStateMachine {
     var isLingering: Bool { state == .lingering }
     var isClosed: Bool { state == .closed }
 
-    /// Whether to read more from an open connection. Pipelined input waiting behind a call or behind unsent
-    /// output is parsed only later, so it is what a client can pile up: reading stops when 1 MiB of it is
-    /// buffered, and at once while the server is over its memory budget (§6), so that many connections
-    /// together cannot hold more than the budget. A connection with nothing pending reads on: it needs its
-    /// next request to make progress, and each one is checked against the budget from its head.
-    /// (`overBudget` is only evaluated for a connection with something pending: it reads a shared counter.)
+    /// Whether to read more from an open connection.
+    ///
+    /// Pipelined input waiting behind a call or behind unsent output is parsed only later, so it is what a
+    /// client can pile up: reading stops when 1 MiB of it is buffered, and at once while the server is over its
+    /// memory budget (§6). A connection with nothing pending must read its next request to make progress; over
+    /// the budget it reads only enough for a head (16 KiB), or on with a body admitted at its head. So that
+    /// many connections together hold the budget plus about one read each. (`overBudget` reads a shared
+    /// counter, so it is only evaluated where it decides.)
     func wantsInput(
-        buffered: Int, callInFlight: Bool, unsentOutput: Int, overBudget: @autoclosure () -> Bool
+        buffered: Int, callInFlight: Bool, unsentOutput: Int, readingBody: Bool, overBudget: @autoclosure () -> Bool
     ) -> Bool {
         guard acceptsRequests else { return false }
-        let waiting = callInFlight || unsentOutput > 0
-        if waiting && overBudget() { return false }
-        return !(buffered >= 1 << 20 && (callInFlight || unsentOutput > 256 * 1024))
+        if callInFlight || unsentOutput > 0 {
+            if overBudget() { return false }
+            return !(buffered >= 1 << 20 && (callInFlight || unsentOutput > 256 * 1024))
+        }
+        return readingBody || buffered < 16 * 1024 || !overBudget()
     }
 
     // MARK: reading

@@ -103,31 +103,34 @@ struct ConnectionStateMachineTests {
         #expect(m.isClosed && !m.acceptsRequests)
     }
 
-    /// (buffered input, call in flight, unsent output, over budget) → read more?
-    static let reading: [(String, Int, Bool, Int, Bool, Bool)] = [
-        ("idle connection reads", 0, false, 0, false, true),
-        ("idle connection reads even over budget: its next request is checked from its head", 0, false, 0, true, true),
-        ("backlog under 1 MiB behind a call still reads", 512 * 1024, true, 0, false, true),
-        ("backlog of 1 MiB behind a call stops", 1 << 20, true, 0, false, false),
-        ("backlog of 1 MiB without a call is parsed, so reading goes on", 1 << 20, false, 0, false, true),
-        ("backlog of 1 MiB behind 300 KB of unsent output stops", 1 << 20, false, 300 * 1024, false, false),
-        ("over budget, anything behind a call stops at once", 10, true, 0, true, false),
-        ("over budget, input behind unsent output stops", 0, false, 1, true, false),
-        ("under budget, a small backlog behind unsent output reads", 10, false, 1, false, true),
+    /// (buffered input, call in flight, unsent output, reading an admitted body, over budget) → read more?
+    static let reading: [(String, Int, Bool, Int, Bool, Bool, Bool)] = [
+        ("idle connection reads", 0, false, 0, false, false, true),
+        ("over budget, an idle connection still reads its next head", 0, false, 0, false, true, true),
+        ("over budget, nothing pending, a head's worth buffered: stop", 16 * 1024, false, 0, false, true, false),
+        ("over budget, a body admitted at its head is read on", 200 * 1024, false, 0, true, true, true),
+        ("under budget, nothing pending, lots buffered: it is parsed, read on", 2 << 20, false, 0, false, false, true),
+        ("backlog under 1 MiB behind a call still reads", 512 * 1024, true, 0, false, false, true),
+        ("backlog of 1 MiB behind a call stops", 1 << 20, true, 0, false, false, false),
+        ("backlog of 1 MiB behind 300 KB of unsent output stops", 1 << 20, false, 300 * 1024, false, false, false),
+        ("over budget, anything behind a call stops at once", 10, true, 0, false, true, false),
+        ("over budget, input behind unsent output stops", 0, false, 1, false, true, false),
+        ("under budget, a small backlog behind unsent output reads", 10, false, 1, false, false, true),
     ]
 
     @Test(arguments: 0..<reading.count)
     func reading_stops_when_input_piles_up_or_the_budget_is_spent(_ row: Int) {
-        let (name, buffered, call, unsent, over, expect) = Self.reading[row]
+        let (name, buffered, call, unsent, body, over, expect) = Self.reading[row]
         let m = ConnectionStateMachine(limits: limits, now: at(0))
         #expect(
-            m.wantsInput(buffered: buffered, callInFlight: call, unsentOutput: unsent, overBudget: over) == expect,
-            "\(name)")
+            m.wantsInput(
+                buffered: buffered, callInFlight: call, unsentOutput: unsent, readingBody: body, overBudget: over)
+                == expect, "\(name)")
     }
 
     @Test func a_closing_connection_reads_nothing_to_parse() {
         var m = ConnectionStateMachine(limits: limits, now: at(0))
         m.responseQueued(closing: true, now: at(0))
-        #expect(!m.wantsInput(buffered: 0, callInFlight: false, unsentOutput: 0, overBudget: false))
+        #expect(!m.wantsInput(buffered: 0, callInFlight: false, unsentOutput: 0, readingBody: false, overBudget: false))
     }
 }

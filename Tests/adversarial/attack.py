@@ -834,6 +834,52 @@ def memory_budget_pipelined(s):
                 % (answered, want, want - 1))
 
 
+@scenario("memory_budget_pipelined_answers", ["buffered_within_budget", "half_closed_within_budget"])
+def memory_budget_pipelined_answers(s):
+    # Small requests with large answers (33 bytes in, ~3 KB of /metrics out) from clients that never read:
+    # 150 of them once held 107.6 MB against a 32 MiB budget, and 20 that half-closed after sending 25 MB
+    # against 1 MiB (found by an attack helper). Over the budget, no new answer is made while one waits, and a
+    # connection with nothing pending reads only a head's worth.
+    one = b"GET /metrics HTTP/1.1\r\nHost: a\r\n\r\n"
+    for check, budget, n, size, half_close in (("buffered_within_budget", 32 << 20, 150, 700_000, False),
+                                               ("half_closed_within_budget", 1 << 20, 20, 1_200_000, True)):
+        with s.gateway(["--memory-budget", str(budget)]) as gw:
+            conns = []
+
+            def client():
+                try:
+                    c = Conn(gw.port, rcvbuf=4096)
+                    conns.append(c)
+                    c.sock.settimeout(3)
+                    c.sock.sendall(one * (size // len(one)))
+                except Exception:  # noqa: BLE001
+                    pass
+                if half_close and conns:
+                    try:
+                        conns[-1].sock.shutdown(socket.SHUT_WR)
+                    except OSError:
+                        pass
+
+            run_threads([client] * n, join_timeout=20)
+            peak, t0 = 0, time.monotonic()
+            while time.monotonic() - t0 < 1.5:
+                try:
+                    peak = max(peak, int(metrics(gw.port).get("gateway_buffered_bytes", 0)))
+                except Exception:  # noqa: BLE001
+                    pass
+                time.sleep(0.1)
+            st = timed_get(gw.port, "/healthz", 2.0)[1]
+            rss, hwm = gw.memory()
+            for c in conns:
+                c.close()
+            bound = budget + n * 65536
+            s.check("memory_budget_pipelined_answers/" + check, 0 < peak <= bound and st == 200,
+                    "%d connections sending %d KB of GET /metrics%s, reading nothing, budget %s: buffered peak %s "
+                    "(want <= budget + one 64 KiB read each = %s), /healthz %s, VmHWM %s"
+                    % (n, size // 1000, " then FIN" if half_close else "", mb(budget), mb(peak), mb(bound), st,
+                       mb(hwm)))
+
+
 @scenario("memory_budget_echo_escape", ["short_escape"])
 def memory_budget_echo_escape(s):
     n = 1_000_000
