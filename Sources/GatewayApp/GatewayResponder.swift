@@ -31,12 +31,13 @@ struct GatewayResponder: HTTPResponder {
     func reply(to request: ServerRequest, server: HTTPServerState) -> HTTPReply {
         let head = request.head
         let path = head.path
-        if path == rpcPath && interceptors.isEmpty {
+        let isRPC = path == rpcPath
+        if isRPC && interceptors.isEmpty {
             // The hot path: no middleware, nothing to look up.
             guard head.method == "POST" else { return .response(methodNotAllowed("POST")) }
             return rpcReply(request, server: server)
         }
-        if path == rpcPath || !routes.isEmpty && routes[path] != nil {
+        if isRPC || !routes.isEmpty && routes[path] != nil {
             if interceptors.isEmpty { return route(request, server: server) }
             return intercepted(0, request, server: server)
         }

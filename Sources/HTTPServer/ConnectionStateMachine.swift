@@ -68,16 +68,17 @@ struct ConnectionStateMachine {
     /// memory budget (§6). A connection with nothing pending must read its next request to make progress; over
     /// the budget it reads only enough for a head (16 KiB), or on with a body admitted at its head. So that
     /// many connections together hold the budget plus about one read each. (`overBudget` reads a shared
-    /// counter, so it is only evaluated where it decides.)
+    /// counter, so it and `readingBody` are only evaluated where they decide.)
     func wantsInput(
-        buffered: Int, callInFlight: Bool, unsentOutput: Int, readingBody: Bool, overBudget: @autoclosure () -> Bool
+        buffered: Int, callInFlight: Bool, unsentOutput: Int, readingBody: @autoclosure () -> Bool,
+        overBudget: @autoclosure () -> Bool
     ) -> Bool {
         guard acceptsRequests else { return false }
         if callInFlight || unsentOutput > 0 {
             if overBudget() { return false }
             return !(buffered >= 1 << 20 && (callInFlight || unsentOutput > 256 * 1024))
         }
-        return readingBody || buffered < 16 * 1024 || !overBudget()
+        return buffered < 16 * 1024 || readingBody() || !overBudget()
     }
 
     // MARK: reading
