@@ -78,6 +78,14 @@ public struct RequestParser: Sendable {
     /// Body bytes of the current request decoded so far.
     public var bodyByteCount: Int { body.count }
 
+    /// The head of the request whose body is being read; nil between requests.
+    public var headBeingRead: RequestHead? {
+        switch state {
+        case .head, .failed: nil
+        case .body(let h, _), .chunkSize(let h), .chunkData(let h, _), .chunkDataEnd(let h), .trailers(let h): h
+        }
+    }
+
     /// True while a request head has been parsed and its body is still being read.
     public var isReadingBody: Bool {
         switch state {

@@ -232,7 +232,7 @@ final class Connection: SelectorHandler {
             case .needMore:
                 // A chunked body has no declared length: it is admitted as it grows.
                 if parser.isReadingBody && bodyReserve == 0 && parser.bodyByteCount > 0 && overBudget(adding: 0) {
-                    refuse(nil, .memory)
+                    refuse(parser.headBeingRead, .memory)  // with its head: /rpc answers -32003 in JSON
                     break
                 }
                 armReadTimer()
@@ -294,7 +294,8 @@ final class Connection: SelectorHandler {
     private func wantsInput() -> Bool {
         machine.wantsInput(
             buffered: parser.bufferedByteCount, callInFlight: call != nil, unsentOutput: out.count - written,
-            readingBody: parser.isReadingBody, overBudget: overBudget(adding: 0))
+            readingBody: parser.isReadingBody, headLimit: parser.limits.maxHeaderBytes,
+            overBudget: overBudget(adding: 0))
     }
 
     private func overBudget(adding bytes: Int) -> Bool {

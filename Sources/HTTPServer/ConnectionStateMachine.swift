@@ -66,19 +66,20 @@ struct ConnectionStateMachine {
     /// Pipelined input waiting behind a call or behind unsent output is parsed only later, so it is what a
     /// client can pile up: reading stops when 1 MiB of it is buffered, and at once while the server is over its
     /// memory budget (§6). A connection with nothing pending must read its next request to make progress; over
-    /// the budget it reads only enough for a head (16 KiB), or on with a body admitted at its head. So that
-    /// many connections together hold the budget plus about one read each. (`overBudget` reads a shared
+    /// the budget it reads only up to the head limit (`headLimit`: a head can be no larger, so whatever is
+    /// buffered past it holds a whole head, which is parsed and so ends the pause), or on with a body admitted
+    /// at its head. So that many connections together hold the budget plus about one read each. (`overBudget` reads a shared
     /// counter, so it and `readingBody` are only evaluated where they decide.)
     func wantsInput(
         buffered: Int, callInFlight: Bool, unsentOutput: Int, readingBody: @autoclosure () -> Bool,
-        overBudget: @autoclosure () -> Bool
+        headLimit: Int = 16 * 1024, overBudget: @autoclosure () -> Bool
     ) -> Bool {
         guard acceptsRequests else { return false }
         if callInFlight || unsentOutput > 0 {
             if overBudget() { return false }
             return !(buffered >= 1 << 20 && (callInFlight || unsentOutput > 256 * 1024))
         }
-        return buffered < 16 * 1024 || readingBody() || !overBudget()
+        return buffered <= headLimit || readingBody() || !overBudget()
     }
 
     // MARK: reading

@@ -107,7 +107,11 @@ struct ConnectionStateMachineTests {
     static let reading: [(String, Int, Bool, Int, Bool, Bool, Bool)] = [
         ("idle connection reads", 0, false, 0, false, false, true),
         ("over budget, an idle connection still reads its next head", 0, false, 0, false, true, true),
-        ("over budget, nothing pending, a head's worth buffered: stop", 16 * 1024, false, 0, false, true, false),
+        (
+            "over budget, nothing pending, a whole head limit buffered: still reads", 16 * 1024, false, 0, false, true,
+            true
+        ),
+        ("over budget, nothing pending, more than the head limit: stop", 16 * 1024 + 1, false, 0, false, true, false),
         ("over budget, a body admitted at its head is read on", 200 * 1024, false, 0, true, true, true),
         ("under budget, nothing pending, lots buffered: it is parsed, read on", 2 << 20, false, 0, false, false, true),
         ("backlog under 1 MiB behind a call still reads", 512 * 1024, true, 0, false, false, true),
@@ -126,6 +130,20 @@ struct ConnectionStateMachineTests {
             m.wantsInput(
                 buffered: buffered, callInFlight: call, unsentOutput: unsent, readingBody: body, overBudget: over)
                 == expect, "\(name)")
+    }
+
+    /// The pause for a connection with nothing pending follows the configured head limit: a 20 KB head under
+    /// `--max-header-bytes 32768` once stalled at 16 KiB until its 408 (an attack helper's finding).
+    @Test func over_budget_an_idle_connection_reads_up_to_the_configured_head_limit() {
+        let m = ConnectionStateMachine(limits: limits, now: at(0))
+        let wants = { (buffered: Int) in
+            m.wantsInput(
+                buffered: buffered, callInFlight: false, unsentOutput: 0, readingBody: false, headLimit: 32 * 1024,
+                overBudget: true)
+        }
+        #expect(wants(20_000))
+        #expect(wants(32 * 1024))
+        #expect(!wants(32 * 1024 + 1))
     }
 
     @Test func a_closing_connection_reads_nothing_to_parse() {
