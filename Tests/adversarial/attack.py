@@ -635,12 +635,14 @@ def heavy_requests(s):
             r, el = probe["resp"], probe["elapsed"]
             code = rpc_error_code(r)
             result_ok = r.status == 200 and (r.json() or {}).get("result") == total
-            ok = el <= 0.15 and (code == -32001 or (result_ok and el <= 0.1))
+            # Typically 103-113 ms on a debug build; 152 ms once with the whole suite running. Without the loop
+            # answering the deadline itself the answer came after about 1 s, so 250 ms still tells them apart.
+            ok = el <= 0.25 and (code == -32001 or (result_ok and el <= 0.1))
             detail = "answered %.0f ms after the last byte: %s" % (el * 1000, r.brief(100))
         else:
             ok, detail = False, "no answer: %s" % probe.get("error", "probe did not run")
         s.check("heavy_requests_do_not_freeze_loops/deadline_honoured", ok,
-                "4.9 MB sum with RPC-Timeout: 100 under load %s (want -32001 within 150 ms)" % detail)
+                "4.9 MB sum with RPC-Timeout: 100 under load %s (want -32001 within 250 ms)" % detail)
 
 
 # --------------------------------------------------------------------------------------------
