@@ -209,6 +209,7 @@ public final class HTTPServer: Sendable {
         core.deriveLimits(descriptorLimit: files, cgroupMemory: Posix.cgroupMemoryLimit())
         state.connectionCap.store(core.maxConnections, ordering: .relaxed)
         state.budgetBytes.store(core.memoryBudget, ordering: .relaxed)
+        state.admissionBytes.store(core.admissionLimit, ordering: .relaxed)
         let (fd, port) = try Posix.listenTCP(
             host: configuration.host, port: configuration.port, backlog: configuration.backlog)
         let socket = SharedDescriptor(Descriptor(owning: fd))

@@ -40,6 +40,7 @@ public final class HTTPServerState: Sendable {
     let runningCount = Atomic<Int>(0)
     let bufferedBytes = Atomic<Int>(0)
     let budgetBytes = Atomic<Int>(0)
+    let admissionBytes = Atomic<Int>(0)
     let connectionCap = Atomic<Int>(0)
     let refusedForMemory = Atomic<Int>(0)
     let refusedForConnections = Atomic<Int>(0)
@@ -47,6 +48,28 @@ public final class HTTPServerState: Sendable {
 
     /// A server that has not started.
     public init() {}
+
+    /// The part of the memory budget that requests may take (the rest is room for the process itself);
+    /// 0 before start, when nothing is charged.
+    public var admissionLimit: Int { admissionBytes.load(ordering: .relaxed) }
+
+    /// Charges `bytes` that a request will hold beyond its buffers (the values its body parses into) to the
+    /// memory budget. False, with nothing charged, when they do not fit now; `release(_:)` gives them back.
+    public func charge(_ bytes: Int) -> Bool {
+        let limit = admissionLimit
+        guard limit > 0 else { return true }
+        if bufferedBytes.add(bytes, ordering: .relaxed).newValue > limit {
+            bufferedBytes.add(-bytes, ordering: .relaxed)
+            refusedForMemory.add(1, ordering: .relaxed)
+            return false
+        }
+        return true
+    }
+
+    /// Gives back what `charge(_:)` took.
+    public func release(_ bytes: Int) {
+        if admissionLimit > 0 { bufferedBytes.add(-bytes, ordering: .relaxed) }
+    }
 
     /// Where the server is in its life.
     public var phase: ServerPhase { ServerPhase(rawValue: phaseValue.load(ordering: .acquiring)) ?? .stopped }

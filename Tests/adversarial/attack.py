@@ -887,6 +887,38 @@ def memory_budget_pipelined_answers(s):
                        st, mb(hwm)))
 
 
+@scenario("memory_budget_parse_cost", ["too_large_is_an_error", "concurrent_trees_refused", "rss_bounded"])
+def memory_budget_parse_cost(s):
+    # A 5 MB array of zeros is 5 MB of buffers but about 120 MB of parsed values: three at once under a 16 MiB
+    # budget once raised VmHWM by 317 MB (an attack helper's finding). Each call is now charged an estimate
+    # of its parsed size while it runs.
+    body = ('{"jsonrpc":"2.0","method":"echo","params":[' + "0," * 2_499_970 + '0],"id":1}').encode()
+    with s.gateway(["--memory-budget", str(16 << 20)]) as gw:
+        r = roundtrip(gw.port, rpc(body), 30)
+        e = (r.json() or {}).get("error") or {}
+        s.check("memory_budget_parse_cost/too_large_is_an_error",
+                r.status == 200 and e.get("code") == -32600 and "memory budget" in str(e.get("data")),
+                "5 MB array of zeros, --memory-budget 16MiB: %s (want -32600 naming the memory budget)" % r.brief(160))
+    with s.gateway(["--memory-budget", str(256 << 20)]) as gw:
+        base = gw.memory()[1] or 0
+        out = []
+
+        def client():
+            try:
+                out.append(roundtrip(gw.port, rpc(body), 40).status)
+            except Exception as ex:  # noqa: BLE001
+                out.append(type(ex).__name__)
+
+        run_threads([client] * 3, join_timeout=60)
+        hwm = gw.memory()[1] or 0
+        s.check("memory_budget_parse_cost/concurrent_trees_refused",
+                sorted(out).count(200) >= 1 and out.count(503) >= 1 and len(out) == 3,
+                "3 at once, --memory-budget 256MiB: statuses %s (want at least one run and one 503: two do not fit)"
+                % sorted(map(str, out)))
+        s.check("memory_budget_parse_cost/rss_bounded", hwm - base < 256 << 20,
+                "VmHWM rose by %s (want < the 268 MB budget)" % mb(hwm - base))
+
+
 @scenario("memory_budget_echo_escape", ["short_escape"])
 def memory_budget_echo_escape(s):
     n = 1_000_000
