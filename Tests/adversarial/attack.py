@@ -357,6 +357,20 @@ def metrics(port, timeout=2.0):
     return out
 
 
+def buffered_peak(gw, seconds):
+    """(peak gateway_buffered_bytes, samples) over `seconds`, and until at least three samples came back (a debug
+    build under load answers /metrics slowly), within 15 s."""
+    peak, samples, t0 = 0, 0, time.monotonic()
+    while (time.monotonic() - t0 < seconds or samples < 3) and time.monotonic() - t0 < 15:
+        try:
+            peak = max(peak, int(metrics(gw.port, timeout=5).get("gateway_buffered_bytes", 0)))
+            samples += 1
+        except Exception:  # noqa: BLE001
+            pass
+        time.sleep(0.05)
+    return peak, samples
+
+
 def healthy(port):
     try:
         return http_get(port, "/healthz", 3.0).status == 200
@@ -799,15 +813,7 @@ def memory_budget_pipelined(s):
         threads = [threading.Thread(target=client, args=(i,), daemon=True) for i in range(n)]
         for t in threads:
             t.start()
-        # Sampled for 2 s, and until at least three samples came back (slow on a debug build under load).
-        peak, samples, t0 = 0, 0, time.monotonic()
-        while (time.monotonic() - t0 < 2.0 or samples < 3) and time.monotonic() - t0 < 15:
-            try:
-                peak = max(peak, int(metrics(gw.port, timeout=5).get("gateway_buffered_bytes", 0)))
-                samples += 1
-            except Exception:  # noqa: BLE001
-                pass
-            time.sleep(0.05)
+        peak, _ = buffered_peak(gw, 2.0)
         for t in threads:
             t.join(5)
         rss, hwm = gw.memory()
@@ -865,16 +871,7 @@ def memory_budget_pipelined_answers(s):
                         pass
 
             run_threads([client] * n, join_timeout=20)
-            # Sampled for 1.5 s, and until at least three samples came back (a debug build under load answers
-            # /metrics slowly), within 15 s.
-            peak, samples, t0 = 0, 0, time.monotonic()
-            while (time.monotonic() - t0 < 1.5 or samples < 3) and time.monotonic() - t0 < 15:
-                try:
-                    peak = max(peak, int(metrics(gw.port, timeout=5).get("gateway_buffered_bytes", 0)))
-                    samples += 1
-                except Exception:  # noqa: BLE001
-                    pass
-                time.sleep(0.1)
+            peak, samples = buffered_peak(gw, 1.5)
             st = timed_get(gw.port, "/healthz", 2.0)[1]
             rss, hwm = gw.memory()
             for c in conns:
