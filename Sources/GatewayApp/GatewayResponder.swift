@@ -41,24 +41,13 @@ struct GatewayResponder: HTTPResponder {
             if interceptors.isEmpty { return route(request, server: server) }
             return intercepted(0, request, server: server)
         }
+        guard GatewayResponder.isProbe(path) else { return .response(.text(.notFound, "no such endpoint: \(path)\n")) }
+        guard head.method == "GET" || head.method == "HEAD" else { return .response(methodNotAllowed("GET, HEAD")) }
         switch path {
-        case "/healthz", "/livez":
-            guard head.method == "GET" || head.method == "HEAD" else { return .response(methodNotAllowed("GET, HEAD")) }
-            return .response(readiness.liveness())
-        case "/metrics":
-            guard head.method == "GET" || head.method == "HEAD" else { return .response(methodNotAllowed("GET, HEAD")) }
-            return .response(metrics(server))
-        case "/readyz":
-            guard head.method == "GET" || head.method == "HEAD" else { return .response(methodNotAllowed("GET, HEAD")) }
-            return readinessReply(check: nil, query: head.query)
-        default:
-            if path.hasPrefix("/readyz/") {
-                guard head.method == "GET" || head.method == "HEAD" else {
-                    return .response(methodNotAllowed("GET, HEAD"))
-                }
-                return readinessReply(check: String(path.dropFirst("/readyz/".count)), query: head.query)
-            }
-            return .response(.text(.notFound, "no such endpoint: \(path)\n"))
+        case "/healthz", "/livez": return .response(readiness.liveness())
+        case "/metrics": return .response(metrics(server))
+        case "/readyz": return readinessReply(check: nil, query: head.query)
+        default: return readinessReply(check: String(path.dropFirst("/readyz/".count)), query: head.query)
         }
     }
 

@@ -90,7 +90,7 @@ final class Connection: SelectorHandler {
         context.loop.assertInLoop()
         if closed { return }
         if events.contains(.error) {
-            abort(cut: false)
+            finalClose()
             return
         }
         if events.contains(.read) || events.contains(.readHangup) || events.contains(.hangup) {
@@ -149,7 +149,7 @@ final class Connection: SelectorHandler {
                     }
                 }
             } catch {
-                abort(cut: false)
+                finalClose()
                 return
             }
             break
@@ -269,25 +269,25 @@ final class Connection: SelectorHandler {
 
     /// Decides, before a body is read, whether the memory budget can hold it; refuses it (503, close) if not.
     private func admitBody(_ head: RequestHead) -> Bool {
-        // Past the connection cap only probes are served: anything else is refused before its body is read.
-        if overCap, core.responder.overloaded(head, reason: .connections) != nil {
-            refuse(head, .connections)
-            return false
-        }
+        if refusedOverCap(head) { return false }
         // A chunked body has no declared size: it is admitted while the budget has room, and checked as it grows.
-        guard case .length(let n) = head.framing else {
-            if overBudget(adding: 0) {
-                refuse(head, .memory)
-                return false
-            }
-            return true
-        }
-        if overBudget(adding: n) {
+        var declared = 0
+        if case .length(let n) = head.framing { declared = n }
+        if overBudget(adding: declared) {
             refuse(head, .memory)
             return false
         }
-        bodyReserve = n
-        recharge()
+        if declared > 0 {
+            bodyReserve = declared
+            recharge()
+        }
+        return true
+    }
+
+    /// Past the connection cap only probes are served: anything else is refused (before its body is read).
+    private func refusedOverCap(_ head: RequestHead) -> Bool {
+        guard overCap, core.responder.overloaded(head, reason: .connections) != nil else { return false }
+        refuse(head, .connections)
         return true
     }
 
@@ -322,10 +322,7 @@ final class Connection: SelectorHandler {
         core.state.requestsTotal.add(1, ordering: .relaxed)
         let head = request.head
         let headOnly = head.method == "HEAD"
-        if overCap, core.responder.overloaded(head, reason: .connections) != nil {
-            refuse(head, .connections)
-            return
-        }
+        if refusedOverCap(head) { return }
         switch core.responder.reply(to: request, server: core.state) {
         case .response(let response):
             respond(response, keepAlive: head.keepAlive, headOnly: headOnly, version: head.version)
@@ -410,7 +407,7 @@ final class Connection: SelectorHandler {
                     try Posix.send(fd, UnsafeRawBufferPointer(rebasing: $0[written...]))
                 }
             } catch {
-                abort(cut: false)
+                finalClose()
                 return
             }
             switch result {
@@ -448,11 +445,6 @@ final class Connection: SelectorHandler {
     // MARK: closing
 
     /// Closes at once; `cut` counts it as a connection whose accepted call got no answer.
-    func abort(cut: Bool) {
-        if cut, let call, !call.answered { core.state.cutConnections.add(1, ordering: .relaxed) }
-        finalClose()
-    }
-
     /// Closed by the last step of a shutdown: counted as cut when it still owes the client something, an
     /// unanswered call or an answer not wholly sent (a reader too slow for the drain).
     func closeAtStop() {

@@ -66,7 +66,6 @@ public final class HTTPServer: Sendable {
         var listener: SharedDescriptor?
         var port = 0
         /// Told once, when the phase becomes `.stopped`.
-        var waiters: [CheckedContinuation<ShutdownReport, Never>] = []
         var callbacks: [@Sendable (ShutdownReport) -> Void] = []
 
         var report: ShutdownReport? {
@@ -389,28 +388,17 @@ public final class HTTPServer: Sendable {
 
     /// Enters `.stopped` and tells everyone waiting, outside the lock.
     private func stopped(_ report: ShutdownReport) {
-        let (waiters, callbacks) = life.withLock { l in
+        let callbacks = life.withLock { l in
             l.phase = .stopped(report)
-            defer {
-                l.waiters = []
-                l.callbacks = []
-            }
-            return (l.waiters, l.callbacks)
+            defer { l.callbacks = [] }
+            return l.callbacks
         }
-        for w in waiters { w.resume(returning: report) }
         for callback in callbacks { callback(report) }
     }
 
     /// Waits until shutdown has finished.
     public func waitUntilStopped() async -> ShutdownReport {
-        await withCheckedContinuation { (c: CheckedContinuation<ShutdownReport, Never>) in
-            let done = life.withLock { l -> ShutdownReport? in
-                if let r = l.report { return r }
-                l.waiters.append(c)
-                return nil
-            }
-            if let done { c.resume(returning: done) }
-        }
+        await withCheckedContinuation { c in whenStopped { c.resume(returning: $0) } }
     }
 
     /// Calls `body` once shutdown has finished, on the thread that ran it (at once if it has finished already);

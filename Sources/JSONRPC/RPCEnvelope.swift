@@ -25,6 +25,14 @@ package enum RPCBody: Sendable {
     case single(Result<RPCEnvelope, RPCEntryError>)
     /// A batch: each entry valid, or invalid with its error, in request order.
     case batch([Result<RPCEnvelope, RPCEntryError>])
+
+    /// How many entries it holds (each counts against the in-flight cap).
+    package var entryCount: Int {
+        switch self {
+        case .single: 1
+        case .batch(let entries): entries.count
+        }
+    }
 }
 
 /// A request object that is not a valid request: answer `error` with `idText` (null when unknown).

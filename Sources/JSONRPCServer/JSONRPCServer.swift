@@ -142,12 +142,7 @@ public final class JSONRPCServer: Sendable {
             call.prepare(ids: [], isBatch: false)
             return .body(out)
         }
-        let count: Int
-        switch parsed {
-        case .single: count = 1
-        case .batch(let entries): count = entries.count
-        }
-        guard admit(count) else {
+        guard admit(parsed.entryCount) else {
             let retryAfterMs = 1000
             var out: [UInt8] = []
             RPCResponseWriter.failure(.serverBusy(retryAfterMs: retryAfterMs), idText: nil, into: &out)
