@@ -57,8 +57,11 @@ struct GatewayTestingTests {
     @Test(.timeLimit(.minutes(1)))
     func a_gateway_that_never_serves_ends_the_helper_with_its_error_instead_of_hanging() async throws {
         let setup = GatewaySetup(services: [CalcService(log: EventLog(), failStart: true)])
-        await #expect(throws: (any Error).self) {
-            try await withRunningGateway(setup: setup) { _ in Issue.record("body ran without a server") }
+        do {
+            _ = try await withRunningGateway(setup: setup) { _ in Issue.record("body ran without a server") }
+            Issue.record("expected the service's start failure")
+        } catch let error as GatewayRunError {
+            #expect(error.reason == .serviceStart("calc"))
         }
     }
 

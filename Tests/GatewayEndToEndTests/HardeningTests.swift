@@ -35,18 +35,16 @@ final class Flag: Sendable {
 struct HardeningTests {
     func server(
         configure: (inout HTTPServerConfiguration) -> Void = { _ in },
-        work: @escaping @Sendable (HTTPServer?, ServerRequest) -> HTTPReply
+        work: @escaping @Sendable ([EventLoop], ServerRequest) -> HTTPReply
     ) throws -> HTTPServer {
         var c = HTTPServerConfiguration()
         c.port = 0
         c.eventLoops = 1
         configure(&c)
-        final class Box: @unchecked Sendable { var server: HTTPServer? }
-        let box = Box()
-        let s = try HTTPServer(
-            configuration: c, responder: TestResponder { box.server.flatMap { _ in nil } ?? work(box.server, $0) },
-            logger: Logger(label: "test"))
-        box.server = s
+        // The responder is built from the server's loops (so the work can tell where it runs).
+        let s = try HTTPServer(configuration: c, logger: Logger(label: "test")) { _, loops in
+            TestResponder { work(loops, $0) }
+        }
         try s.start()
         return s
     }
@@ -58,12 +56,12 @@ struct HardeningTests {
     }
 
     @Test func small_bodies_run_on_the_loop_and_large_ones_off_it() async throws {
-        let s = try server { server, request in
+        let s = try server { loops, request in
             .async(
                 HTTPAsyncReply(
                     deadline: nil,
                     work: {
-                        let onLoop = server?.loops.contains { $0.inLoop } ?? false
+                        let onLoop = loops.contains { $0.inLoop }
                         return .text(.ok, onLoop ? "loop" : "pool")
                     }, onDeadline: { .text(.requestTimeout, "") }, onShutdown: { .text(.serviceUnavailable, "") }))
         }
@@ -81,19 +79,16 @@ struct HardeningTests {
     }
 
     @Test func a_deadline_is_answered_by_the_loop_while_the_handler_still_computes() async throws {
-        let release = Flag()
+        let release = PosixSemaphore()
         let finished = Flag()
         let s = try server { _, _ in
             .async(
                 HTTPAsyncReply(
                     deadline: .now + .milliseconds(50),
                     work: {
-                        // CPU-bound and deaf to cancellation, until the test has its answer.
-                        var spins = 0
-                        while !release.isSet && spins < 30_000 {
-                            usleep(1000)
-                            spins += 1
-                        }
+                        // Blocking and deaf to cancellation until the test has its answer; at most 10 s, well
+                        // within the client's 20 s, so an answer that waited for it would show `finished`.
+                        _ = release.wait(timeoutMilliseconds: 10_000)
                         finished.set()
                         return .text(.ok, "late")
                     }, onDeadline: { .text(.requestTimeout, "deadline") },
@@ -110,38 +105,33 @@ struct HardeningTests {
         #expect(
             try await onThread { try RawClient(port: port).roundTrip("GET /healthz HTTP/1.1\r\nHost: t\r\n\r\n") }
                 .status == 200)
-        release.set()
+        release.post()
     }
 
     @Test func shutdown_keeps_its_budget_when_a_handler_blocks_its_loop() throws {
-        let release = Flag()
-        let started = Flag()
+        let release = PosixSemaphore()
+        let started = PosixSemaphore()
         let finished = Flag()
         let s = try server { _, _ in
             .async(
                 HTTPAsyncReply(
                     deadline: nil, placement: .loop,
                     work: {
-                        // A handler that wrongly blocks its loop thread.
-                        started.set()
-                        var waited = 0
-                        while !release.isSet && waited < 30_000 {
-                            usleep(1000)
-                            waited += 1
-                        }
+                        // A handler that wrongly blocks its loop thread (for at most 10 s).
+                        started.post()
+                        _ = release.wait(timeoutMilliseconds: 10_000)
                         finished.set()
                         return .text(.ok, "done")
                     }, onDeadline: { .text(.requestTimeout, "") }, onShutdown: { .text(.serviceUnavailable, "") }))
         }
         let c = try RawClient(port: s.port, timeout: 20)
         c.send(Self.post("x"))
-        for _ in 0..<5000 where !started.isSet { usleep(1000) }
-        #expect(started.isSet)
+        #expect(started.wait(timeoutMilliseconds: 5000))
         let report = s.shutdown(ShutdownPlan(drainTimeout: .milliseconds(100), cancelTimeout: .milliseconds(100)))
         // shutdown returned although the loop is still blocked, and counts the call it could not answer.
         #expect(!finished.isSet)
         #expect(!report.clean)
-        release.set()
+        release.post()
     }
 
     @Test func a_body_past_the_memory_budget_gets_503_before_it_is_read() throws {
