@@ -41,13 +41,24 @@ struct GatewayResponder: HTTPResponder {
             if interceptors.isEmpty { return route(request, server: server) }
             return intercepted(0, request, server: server)
         }
-        guard GatewayResponder.isProbe(path) else { return .response(.text(.notFound, "no such endpoint: \(path)\n")) }
-        guard head.method == "GET" || head.method == "HEAD" else { return .response(methodNotAllowed("GET, HEAD")) }
+        // The probes: one pass over the path, then one method check for all of them.
+        enum Probe {
+            case live, metrics
+            case ready(String?)
+        }
+        let probe: Probe
         switch path {
-        case "/healthz", "/livez": return .response(readiness.liveness())
-        case "/metrics": return .response(metrics(server))
-        case "/readyz": return readinessReply(check: nil, query: head.query)
-        default: return readinessReply(check: String(path.dropFirst("/readyz/".count)), query: head.query)
+        case "/healthz", "/livez": probe = .live
+        case "/metrics": probe = .metrics
+        case "/readyz": probe = .ready(nil)
+        case _ where path.hasPrefix("/readyz/"): probe = .ready(String(path.dropFirst("/readyz/".count)))
+        default: return .response(.text(.notFound, "no such endpoint: \(path)\n"))
+        }
+        guard head.method == "GET" || head.method == "HEAD" else { return .response(methodNotAllowed("GET, HEAD")) }
+        switch probe {
+        case .live: return .response(readiness.liveness())
+        case .metrics: return .response(metrics(server))
+        case .ready(let check): return readinessReply(check: check, query: head.query)
         }
     }
 

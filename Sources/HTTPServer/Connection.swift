@@ -269,7 +269,7 @@ final class Connection: SelectorHandler {
 
     /// Decides, before a body is read, whether the memory budget can hold it; refuses it (503, close) if not.
     private func admitBody(_ head: RequestHead) -> Bool {
-        if refusedOverCap(head) { return false }
+        if overCap && refusedOverCap(head) { return false }
         // A chunked body has no declared size: it is admitted while the budget has room, and checked as it grows.
         var declared = 0
         if case .length(let n) = head.framing { declared = n }
@@ -322,7 +322,7 @@ final class Connection: SelectorHandler {
         core.state.requestsTotal.add(1, ordering: .relaxed)
         let head = request.head
         let headOnly = head.method == "HEAD"
-        if refusedOverCap(head) { return }
+        if overCap && refusedOverCap(head) { return }
         switch core.responder.reply(to: request, server: core.state) {
         case .response(let response):
             respond(response, keepAlive: head.keepAlive, headOnly: headOnly, version: head.version)
